@@ -1,0 +1,82 @@
+/**
+ * The retry policy as plain data, and one pure function that decides whether and when to try again.
+ * Modelled on ky: transient statuses and network errors are retried with exponential backoff and full
+ * jitter, Retry-After is honoured (capped) without jitter, and only requests safe to repeat are retried.
+ */
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. Default 2. */
+  limit: number;
+  /** Statuses worth another try. Default 408, 429, 500, 502, 503, 504. */
+  statuses: ReadonlySet<number>;
+  /** Statuses whose Retry-After header is honoured. Default 413, 429, 503. */
+  afterStatuses: ReadonlySet<number>;
+  /** First backoff delay in ms. Default 300. */
+  baseDelayMs: number;
+  /** Longest backoff delay in ms. Default 5000. */
+  maxDelayMs: number;
+  /** Longest Retry-After mediagate will wait; a longer one gives up and reports it. Default 30000. */
+  maxRetryAfterMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  limit: 2,
+  statuses: new Set([408, 429, 500, 502, 503, 504]),
+  afterStatuses: new Set([413, 429, 503]),
+  baseDelayMs: 300,
+  maxDelayMs: 5000,
+  maxRetryAfterMs: 30_000,
+};
+
+/** What went wrong with one attempt, as far as retrying cares. */
+export interface AttemptFailure {
+  /** HTTP status, or undefined for a network error or a timeout before any answer. */
+  status?: number;
+  /** Delay the provider asked for, from Retry-After or X-RateLimit-Retry-After. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The delay before the next attempt, or undefined to give up.
+ * @param attempt the attempt that just failed, starting at 1
+ * @param safe whether the request may be repeated (GET, PUT, DELETE, or marked safe)
+ */
+export function retryDelay(
+  failure: AttemptFailure,
+  attempt: number,
+  safe: boolean,
+  policy: RetryPolicy = defaultRetryPolicy,
+  random: () => number = Math.random,
+): number | undefined {
+  if (!safe || attempt > policy.limit) return undefined;
+  if (failure.status !== undefined && !policy.statuses.has(failure.status)) return undefined;
+  if (
+    failure.status !== undefined &&
+    failure.retryAfterMs !== undefined &&
+    policy.afterStatuses.has(failure.status)
+  ) {
+    return failure.retryAfterMs > policy.maxRetryAfterMs ? undefined : failure.retryAfterMs;
+  }
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * Reads Retry-After (seconds or an HTTP date) or X-RateLimit-Retry-After (seconds). A malformed value
+ * only loses its timing: the normal backoff applies.
+ */
+export function parseRetryAfter(
+  headers: Record<string, string | string[] | undefined>,
+  now: number = Date.now(),
+): number | undefined {
+  for (const name of ["retry-after", "x-ratelimit-retry-after"]) {
+    const raw = headers[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === undefined || value.trim() === "") continue;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+    const date = Date.parse(trimmed);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  return undefined;
+}

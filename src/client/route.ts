@@ -1,0 +1,46 @@
+import { MediagateError } from "./errors.js";
+
+export const httpMethods = ["GET", "POST", "PATCH", "PUT", "DELETE"] as const;
+export type HttpMethod = (typeof httpMethods)[number];
+/** A provider request as the documents write it: `"POST /video/{video_id}/stream/"`. */
+export type Route = `${HttpMethod} /${string}`;
+
+export interface ParsedRoute {
+  method: HttpMethod;
+  template: string;
+  variables: string[];
+}
+
+export function parseRoute(route: Route): ParsedRoute {
+  const space = route.indexOf(" ");
+  const method = route.slice(0, space) as HttpMethod;
+  const template = route.slice(space + 1);
+  const variables = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
+  return { method, template, variables };
+}
+
+/**
+ * Fills `{name}` segments. Each value is percent-encoded into its own segment, and `.`/`..` are refused,
+ * so no input can change the route or add query keys.
+ */
+export function fillPath(template: string, values: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (typeof value !== "string" || value === "" || value === "." || value === "..") {
+      throw new MediagateError("invalid_input", `${name}: must be a non-empty id other than "." or ".."`);
+    }
+    return encodeURIComponent(value);
+  });
+}
+
+/** Joins a base URL and a path, keeping the base's own path: `https://h/api` + `/media/x` → `https://h/api/media/x`. */
+export function joinUrl(base: string, path: string, query?: Record<string, string>): URL {
+  const url = new URL(base);
+  url.pathname = url.pathname.replace(/\/+$/, "") + path;
+  url.search = "";
+  url.hash = "";
+  if (query) {
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  }
+  return url;
+}

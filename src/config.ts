@@ -1,0 +1,87 @@
+import path from "node:path";
+import { MediagateError } from "./client/errors.js";
+import { resolveRoots } from "./files/roots.js";
+import { providers } from "./providers/index.js";
+import type { ProviderConfig, ProviderId } from "./providers/types.js";
+import type { ToolsetId } from "./tools/operation.js";
+
+/** What tools need to know about how mediagate runs. */
+export interface RuntimeConfig {
+  /** Directories local files may be read from, resolved through symbolic links. */
+  fileRoots: string[];
+  /** Whether `url` sources may point at private and loopback addresses. */
+  allowPrivateUrls: boolean;
+  /** Serving over Streamable HTTP (remote clients) rather than stdio. */
+  http: boolean;
+}
+
+export const toolsetIds: readonly ToolsetId[] = ["videodb", "aioz", "aistudios", "jobs"];
+
+export interface Settings {
+  runtime: RuntimeConfig;
+  /** Configured providers and their configuration. */
+  providers: Map<ProviderId, ProviderConfig>;
+  toolsets: ReadonlySet<ToolsetId> | undefined;
+  readOnly: boolean;
+  secrets: string[];
+}
+
+export interface SettingsOptions {
+  http?: boolean;
+  toolsets?: string | undefined;
+  readOnly?: boolean;
+}
+
+export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId> | undefined {
+  if (value === undefined) return undefined;
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  for (const name of names) {
+    if (!toolsetIds.includes(name as ToolsetId)) {
+      throw new MediagateError(
+        "invalid_input",
+        `--toolsets: unknown toolset "${name}"; choose from ${toolsetIds.join(", ")}`,
+      );
+    }
+  }
+  if (names.length === 0)
+    throw new MediagateError("invalid_input", `--toolsets: name at least one of ${toolsetIds.join(", ")}`);
+  return new Set(names as ToolsetId[]);
+}
+
+/** Reads the environment once, at start-up; a problem stops start-up with one clear line. */
+export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOptions = {}): Promise<Settings> {
+  const configured = new Map<ProviderId, ProviderConfig>();
+  const secrets: string[] = [];
+  for (const provider of providers) {
+    const config = provider.configFromEnv(env);
+    if (config) {
+      try {
+        new URL(config.baseUrl);
+      } catch {
+        throw new MediagateError(
+          "invalid_input",
+          `${provider.name}: base URL "${config.baseUrl}" is not a valid URL`,
+        );
+      }
+      configured.set(provider.id, config);
+      secrets.push(...config.secrets);
+    }
+  }
+  if (env.MEDIAGATE_HTTP_TOKEN) secrets.push(env.MEDIAGATE_HTTP_TOKEN);
+  const rootsText = env.MEDIAGATE_FILE_ROOTS?.trim();
+  const roots = rootsText ? rootsText.split(path.delimiter).filter((root) => root !== "") : [process.cwd()];
+  return {
+    runtime: {
+      fileRoots: await resolveRoots(roots),
+      allowPrivateUrls: env.MEDIAGATE_ALLOW_PRIVATE_URLS === "1",
+      http: options.http ?? false,
+    },
+    providers: configured,
+    toolsets: parseToolsets(options.toolsets),
+    readOnly: options.readOnly ?? false,
+    secrets,
+  };
+}

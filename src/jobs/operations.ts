@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { defineOperation, type Operation } from "../tools/operation.js";
+import { describeJob, jobSchema } from "./job.js";
+import { maxWaitSeconds, pollJob, waitWithin } from "./wait.js";
+
+const jobIdField = z
+  .string()
+  .min(3)
+  .describe('Job id from the tool that started the job, e.g. "videodb:job-123" or "aioz:<media id>"');
+
+const jobStatus = defineOperation({
+  name: "job_status",
+  title: "Check a job",
+  description:
+    "The current state of an asynchronous job (video generation, transcoding). Any server instance can answer.",
+  toolset: "jobs",
+  input: z.object({ job_id: jobIdField }),
+  output: z.object({ job: jobSchema }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  run: async (input, context) => ({ job: await pollJob(input.job_id, context) }),
+  summary: (result) => describeJob(result.job),
+});
+
+const jobWait = defineOperation({
+  name: "job_wait",
+  title: "Wait for a job",
+  description:
+    "Wait until a job is done or failed, up to timeout_s; then return it. If still processing, call again after poll_after_ms.",
+  toolset: "jobs",
+  input: z.object({
+    job_id: jobIdField,
+    timeout_s: z
+      .number()
+      .min(1)
+      .max(maxWaitSeconds)
+      .default(30)
+      .describe(`Seconds to wait at most (1-${maxWaitSeconds}; default 30)`),
+  }),
+  output: z.object({ job: jobSchema }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  run: async (input, context) => {
+    const job = await pollJob(input.job_id, context);
+    return { job: await waitWithin(job, input.timeout_s, context) };
+  },
+  summary: (result) => describeJob(result.job),
+});
+
+export const jobOperations: Operation[] = [jobStatus, jobWait];

@@ -1,0 +1,183 @@
+import { z } from "zod";
+import { describeJob, jobSchema } from "../../jobs/job.js";
+import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
+import { defineOperation, type Operation } from "../../tools/operation.js";
+import { asNumber, asRecord } from "../envelope.js";
+import {
+  audioId,
+  audioSchema,
+  metadata,
+  quality,
+  resolution,
+  tags,
+  toAudio,
+  toAudioList,
+} from "./schemas.js";
+import { uploadOperations } from "./upload.js";
+
+const docs = "https://docs.aiozstream.network/api-reference/media/audio";
+
+const createAudio = defineOperation({
+  name: "aioz_create_audio",
+  title: "Create an AIOZ audio object",
+  description:
+    "Create an empty audio object (to upload into) with optional transcoding qualities. To upload a file in one call use aioz_upload_audio instead.",
+  toolset: "aioz",
+  see: `${docs}#create-audio-object`,
+  route: "POST /media/create",
+  input: z.object({
+    title: z.string().trim().min(1, { error: "must not be empty" }).describe("Title"),
+    description: z.string().optional().describe("Description"),
+    is_public: z.boolean().optional().describe("Public; default true"),
+    metadata: metadata.optional(),
+    tags: tags.optional(),
+    qualities: z.array(quality).min(1).optional().describe("Transcoding outputs; default the provider's"),
+  }),
+  output: z.object({ audio: audioSchema }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  request: (input) => ({ body: { type: "audio", ...input } }),
+  toResult: (data) => ({ audio: toAudio(data) }),
+  summary: (result) => `Created audio ${result.audio.id} (${result.audio.status}).`,
+});
+
+const listAudio = defineOperation({
+  name: "aioz_list_audio",
+  title: "List AIOZ audio",
+  description: "List and search audio objects, with filters, sorting and paging.",
+  toolset: "aioz",
+  see: `${docs}#list-audio`,
+  route: "POST /media",
+  // A search: repeating it changes nothing.
+  safeToRetry: true,
+  input: z.object({
+    offset: z.int().min(0).optional().describe("Records to skip; default 0"),
+    limit: z.int().min(1).max(100).optional().describe("Records to return, 1-100; default 25"),
+    sort_by: z
+      .enum(["created_at", "updated_at", "title", "size"])
+      .optional()
+      .describe("created_at (default), updated_at, title or size"),
+    order_by: z.enum(["asc", "desc"]).optional().describe("asc (default) or desc"),
+    tags: tags.optional(),
+    metadata: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Metadata filter, e.g. {"genre":"podcast"}'),
+    status: z
+      .enum(["new", "transcoding", "done", "fail", "deleted"])
+      .optional()
+      .describe("new, transcoding, done, fail or deleted"),
+    search: z.string().optional().describe("Keyword in title and description"),
+  }),
+  output: z.object({ audios: z.array(audioSchema), total: z.number() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  request: (input) => ({ body: { type: "audio", ...input } }),
+  toResult: (data) => toAudioList(data),
+  summary: (result) => `${result.audios.length} of ${result.total} audio object(s).`,
+});
+
+const getAudio = defineOperation({
+  name: "aioz_get_audio",
+  title: "Get an AIOZ audio",
+  description: "An audio object's details, status and HLS/DASH stream and player URLs.",
+  toolset: "aioz",
+  see: `${docs}#get-audio-detail`,
+  route: "GET /media/{audio_id}",
+  input: z.object({ audio_id: audioId }),
+  output: z.object({ audio: audioSchema }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  toResult: (data) => ({ audio: toAudio(data) }),
+  summary: (result) =>
+    `Audio ${result.audio.id} (${result.audio.status})${result.audio.hls_url ? `: ${result.audio.hls_url}` : ""}`,
+});
+
+const updateAudio = defineOperation({
+  name: "aioz_update_audio",
+  title: "Update an AIOZ audio",
+  description: "Change an audio object's title, description, metadata, tags, visibility or player theme.",
+  toolset: "aioz",
+  see: `${docs}#update-audio-info`,
+  route: "PATCH /media/{audio_id}",
+  // Setting the same fields twice leaves the same state.
+  safeToRetry: true,
+  input: z.object({
+    audio_id: audioId,
+    title: z.string().min(1).optional().describe("Title"),
+    description: z.string().optional().describe("Description"),
+    metadata: metadata.optional(),
+    tags: tags.optional(),
+    is_public: z.boolean().optional().describe("Public or not"),
+    player_theme_id: z.string().optional().describe("Player theme id"),
+  }),
+  output: z.object({ updated: z.boolean(), audio_id: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  toResult: (_data, input) => ({ updated: true, audio_id: input.audio_id }),
+  summary: (result) => `Updated audio ${result.audio_id}.`,
+});
+
+const deleteAudio = defineOperation({
+  name: "aioz_delete_audio",
+  title: "Delete an AIOZ audio",
+  description: "Delete an audio object and its streams. Cannot be undone.",
+  toolset: "aioz",
+  see: `${docs}#delete-audio`,
+  route: "DELETE /media/{audio_id}",
+  input: z.object({ audio_id: audioId }),
+  output: z.object({ deleted: z.boolean(), audio_id: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  toResult: (_data, input) => ({ deleted: true, audio_id: input.audio_id }),
+  summary: (result) => `Deleted audio ${result.audio_id}.`,
+});
+
+const estimateCost = defineOperation({
+  name: "aioz_estimate_transcode_cost",
+  title: "Estimate AIOZ transcode cost",
+  description: "Estimated USD price to transcode audio of a given duration into the given qualities.",
+  toolset: "aioz",
+  see: `${docs}#calculate-transcode-price`,
+  route: "GET /media/cost",
+  input: z.object({
+    qualities: z.array(resolution).min(1).describe("Presets: standard, good, highest, lossless"),
+    duration: z.number().positive().describe("Seconds, > 0"),
+  }),
+  output: z.object({ price_usd: z.number(), is_enough: z.boolean() }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  request: (input) => ({
+    query: { type: "audio", qualities: input.qualities.join(","), duration: String(input.duration) },
+  }),
+  toResult: (data) => {
+    const record = asRecord(data);
+    return { price_usd: asNumber(record.price) ?? 0, is_enough: record.is_enough === true };
+  },
+  summary: (result) =>
+    `About ${result.price_usd} USD; balance ${result.is_enough ? "is enough" : "is not enough"}.`,
+});
+
+const completeUpload = defineOperation({
+  name: "aioz_complete_audio_upload",
+  title: "Complete an AIOZ upload",
+  description:
+    "Tell AIOZ every part is uploaded, which starts transcoding. Returns the transcoding job; waits up to wait_s for it.",
+  toolset: "aioz",
+  see: `${docs}#upload-audio-completed`,
+  route: "GET /media/{audio_id}/complete",
+  input: z.object({ audio_id: audioId, wait_s: waitSeconds }),
+  output: z.object({ audio_id: z.string(), job: jobSchema }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  request: () => ({}),
+  toResult: async (_data, input, context) => ({
+    audio_id: input.audio_id,
+    job: await waitWithin(startedJob("aioz", input.audio_id, "transcode"), input.wait_s, context),
+  }),
+  summary: (result) => describeJob(result.job),
+});
+
+export const aiozOperations: Operation[] = [
+  createAudio,
+  listAudio,
+  getAudio,
+  updateAudio,
+  deleteAudio,
+  estimateCost,
+  ...uploadOperations,
+  completeUpload,
+];

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { asArray, asNumber, asRecord, asString, compact } from "../envelope.js";
+
+export const audioId = z.string().min(1).max(128).describe("AIOZ audio (media) id");
+
+export const resolutions = ["standard", "good", "highest", "lossless"] as const;
+export const resolution = z.enum(resolutions);
+export const sampleRates = [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000] as const;
+
+const containerTypes: Record<string, readonly string[]> = { hls: ["mpegts", "mp4"], dash: ["fmp4"] };
+
+export const quality = z
+  .object({
+    resolution: resolution.describe("standard, good, highest or lossless"),
+    type: z.enum(["hls", "dash"]).describe("hls or dash"),
+    container_type: z
+      .enum(["mpegts", "mp4", "fmp4"])
+      .describe("Must match type: hls → mpegts or mp4; dash → fmp4"),
+    audio_config: z
+      .object({
+        codec: z.enum(["aac"]).default("aac").describe("aac only"),
+        bitrate: z.int().positive().describe("Bits/s, positive integer, e.g. 128000"),
+        channels: z.enum(["2"]).default("2").describe('"2" (stereo) only'),
+        sample_rate: z
+          .literal(sampleRates)
+          .meta({ type: "integer" })
+          .describe(`Hz, one of ${sampleRates.join(", ")}`),
+        language: z.string().optional().describe("BCP 47 tag, e.g. en"),
+        index: z.int().min(0).optional().describe("Track index in the input, usually 0"),
+      })
+      .describe("Audio encoding"),
+  })
+  .refine((q) => containerTypes[q.type]?.includes(q.container_type), {
+    error: "container_type must match type (hls: mpegts or mp4; dash: fmp4)",
+    path: ["container_type"],
+  });
+
+export const metadata = z.array(z.object({ key: z.string(), value: z.string() })).describe("Key/value pairs");
+export const tags = z.array(z.string()).describe("Tags");
+
+const qualityStatus = z.object({ name: z.string(), status: z.string(), type: z.string() });
+
+/** The media object with its asset URLs lifted to the top, iframes left out (they only cost context). */
+export const audioSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: z.string().describe("new, transcoding, done, fail or deleted"),
+  description: z.string().optional(),
+  duration: z.number().optional(),
+  size: z.number().optional(),
+  is_public: z.boolean().optional(),
+  tags: z.array(z.string()).optional(),
+  metadata: z.array(z.object({ key: z.string(), value: z.string() })).optional(),
+  qualities: z.array(qualityStatus).optional(),
+  hls_url: z.string().optional(),
+  hls_player_url: z.string().optional(),
+  dash_url: z.string().optional(),
+  dash_player_url: z.string().optional(),
+  source_url: z.string().optional(),
+  thumbnail_url: z.string().optional(),
+  player_theme_id: z.string().optional(),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+});
+export type Audio = z.infer<typeof audioSchema>;
+
+export function toAudio(value: unknown): Audio {
+  const media = asRecord(value);
+  const assets = asRecord(media.assets);
+  const list = (items: unknown) => (Array.isArray(items) ? items : undefined);
+  return {
+    id: asString(media.id) ?? "",
+    title: asString(media.title) ?? "",
+    status: asString(media.status) ?? "new",
+    ...compact({
+      description: asString(media.description),
+      duration: asNumber(media.duration),
+      size: asNumber(media.size),
+      is_public: typeof media.is_public === "boolean" ? media.is_public : undefined,
+      tags: list(media.tags)?.filter((tag): tag is string => typeof tag === "string"),
+      metadata: list(media.metadata)?.map((item) => {
+        const pair = asRecord(item);
+        return { key: String(pair.key ?? ""), value: String(pair.value ?? "") };
+      }),
+      qualities: list(media.qualities)?.map((item) => {
+        const q = asRecord(item);
+        return { name: String(q.name ?? ""), status: String(q.status ?? ""), type: String(q.type ?? "") };
+      }),
+      hls_url: asString(assets.hls_url),
+      hls_player_url: asString(assets.hls_player_url),
+      dash_url: asString(assets.dash_url),
+      dash_player_url: asString(assets.dash_player_url),
+      source_url: asString(assets.source_url),
+      thumbnail_url: asString(assets.thumbnail_url),
+      player_theme_id: asString(media.player_theme_id),
+      created_at: asString(media.created_at),
+      updated_at: asString(media.updated_at),
+    }),
+  };
+}
+
+export function toAudioList(data: unknown): { audios: Audio[]; total: number } {
+  const record = asRecord(data);
+  // `videos` in the documents, `media` in newer SDKs.
+  const items = asArray(record.videos ?? record.media);
+  return { audios: items.map(toAudio), total: asNumber(record.total) ?? items.length };
+}

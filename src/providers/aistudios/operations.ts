@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { defineOperation, type Operation } from "../../tools/operation.js";
+import { asArray, asRecord, asString, compact } from "../envelope.js";
+
+const docs = "https://docs.aistudios.com/docs/api/simple";
+
+const listModels = defineOperation({
+  name: "aistudios_list_models",
+  title: "List AI Studios voice models",
+  description: "The AI models whose voices aistudios_export_audio can speak with, and their languages.",
+  toolset: "aistudios",
+  see: docs,
+  route: "GET /api/odin/v3/model",
+  input: z.object({}),
+  output: z.object({
+    models: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        languages: z.array(z.string()).optional(),
+        clothes: z.array(z.string()).optional().describe("Clothes ids"),
+      }),
+    ),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  toResult: (data) => ({
+    models: asArray(asRecord(data).models).map((value) => {
+      const model = asRecord(value);
+      const label = asRecord(model.label);
+      const languages = asArray(model.language ?? model.languages).filter(
+        (l): l is string => typeof l === "string",
+      );
+      const clothes = asArray(model.clothes)
+        .map((item) => asString(asRecord(item).id) ?? asString(item))
+        .filter((id): id is string => id !== undefined);
+      return {
+        id: asString(model.id) ?? "",
+        name: asString(label.en) ?? asString(label.ko) ?? asString(model.name) ?? asString(model.id) ?? "",
+        ...compact({
+          languages: languages.length > 0 ? languages : undefined,
+          clothes: clothes.length > 0 ? clothes : undefined,
+        }),
+      };
+    }),
+  }),
+  summary: (result) => `${result.models.length} model(s).`,
+});
+
+const exportAudio = defineOperation({
+  name: "aistudios_export_audio",
+  title: "Text to speech in an AI model's voice",
+  description:
+    "Create an audio file of `text` read in a model's voice (spends credits). The text must be in `language`, one the model speaks. Returns a download URL.",
+  toolset: "aistudios",
+  see: `${docs}/export-audio`,
+  route: "POST /api/odin/v3/simple/audio",
+  input: z.object({
+    language: z
+      .string()
+      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { error: "must be a BCP 47 tag such as en or ko" })
+      .describe("BCP 47 tag of the text's language, e.g. en, ko"),
+    text: z.string().trim().min(1, { error: "must not be empty" }).describe("Text to read"),
+    model: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, { error: "must be a model id such as M000045058" })
+      .describe("Model id, e.g. M000045058 (see aistudios_list_models)"),
+  }),
+  output: z.object({
+    file_name: z.string(),
+    download_url: z.string(),
+    meta: z.array(z.record(z.string(), z.unknown())).describe("The provider's metadata of the file"),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  toResult: (data) => {
+    const record = asRecord(data);
+    return {
+      file_name: asString(record.fileName) ?? "",
+      download_url: asString(record.downloadUrl) ?? "",
+      meta: asArray(record.metaList).map(asRecord),
+    };
+  },
+  summary: (result) => `Audio ready: ${result.download_url}`,
+});
+
+export const aistudiosOperations: Operation[] = [listModels, exportAudio];

@@ -1,0 +1,168 @@
+import { z } from "zod";
+import { MediagateError } from "../../client/errors.js";
+import { describeJob, jobSchema } from "../../jobs/job.js";
+import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
+import { defineOperation, type Operation } from "../../tools/operation.js";
+import { asArray, asNumber, asRecord, asString } from "../envelope.js";
+import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
+
+const docs = "https://docs.videodb.io/api-reference";
+
+const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+const timelineSegment = z
+  .array(z.number().min(0))
+  .length(2)
+  .refine(([start = 0, end = 0]) => start < end, {
+    error: "each segment must be [start, end] with start < end",
+  })
+  .describe("[start, end] in seconds, 0 <= start < end");
+
+const listVideos = defineOperation({
+  name: "videodb_list_videos",
+  title: "List VideoDB videos",
+  description: "List the videos of a VideoDB collection with their ids, lengths and stream URLs.",
+  toolset: "videodb",
+  see: `${docs}/video/list_videos`,
+  route: "GET /video",
+  input: z.object({ collection_id: collectionId }),
+  output: z.object({ videos: z.array(videoSchema) }),
+  annotations: readOnly,
+  toResult: (data) => {
+    const record = asRecord(data);
+    return { videos: asArray(Array.isArray(data) ? data : record.videos).map(toVideo) };
+  },
+  summary: (result) => `${result.videos.length} video(s).`,
+});
+
+const audioSummary = z.object({ id: z.string(), name: z.string(), length: z.number().describe("Seconds") });
+
+const listAudios = defineOperation({
+  name: "videodb_list_audios",
+  title: "List VideoDB audios",
+  description: "List the audio files of a VideoDB collection with their ids and lengths.",
+  toolset: "videodb",
+  see: `${docs}/audio/list_audios`,
+  route: "GET /audio",
+  input: z.object({ collection_id: collectionId }),
+  output: z.object({ audios: z.array(audioSummary) }),
+  annotations: readOnly,
+  toResult: (data) => {
+    const record = asRecord(data);
+    return {
+      audios: asArray(Array.isArray(data) ? data : record.audios).map((value) => {
+        const audio = asRecord(value);
+        return {
+          id: asString(audio.id) ?? "",
+          name: asString(audio.name) ?? "",
+          length: asNumber(audio.length) ?? 0,
+        };
+      }),
+    };
+  },
+  summary: (result) => `${result.audios.length} audio file(s).`,
+});
+
+const generateStream = defineOperation({
+  name: "videodb_generate_stream",
+  title: "Get a video's HLS stream URL",
+  description:
+    "HLS stream URL for a whole VideoDB video, or for a timeline of segments stitched in order. Returns the existing stream when there is one.",
+  toolset: "videodb",
+  see: `${docs}/video/stream`,
+  route: "POST /video/{video_id}/stream/",
+  // The same request gives the same stream: repeating it on a transient failure is safe.
+  safeToRetry: true,
+  input: z.object({
+    video_id: videoId,
+    timeline: z
+      .array(timelineSegment)
+      .min(1)
+      .optional()
+      .describe("Segments [[start, end], …] in seconds, 0 <= start < end; omit for the whole video"),
+    format: z.enum(["mp4", "webm", "hls"]).optional().describe("mp4, webm or hls"),
+    quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
+  }),
+  output: z.object({ stream_url: z.string(), player_url: z.string().optional() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  toResult: (data) => {
+    const record = asRecord(data);
+    const player = asString(record.player_url);
+    return { stream_url: asString(record.stream_url) ?? "", ...(player ? { player_url: player } : {}) };
+  },
+  summary: (result) => `Stream: ${result.stream_url}`,
+});
+
+const generateAudioUrl = defineOperation({
+  name: "videodb_generate_audio_url",
+  title: "Get a VideoDB audio URL",
+  description: "Shareable streaming/download URL for a VideoDB audio file.",
+  toolset: "videodb",
+  see: `${docs}/audio/generate_url`,
+  route: "POST /audio/{audio_id}/generate_url",
+  safeToRetry: true,
+  input: z.object({
+    audio_id: audioId,
+    format: z.enum(["mp3", "wav", "flac"]).optional().describe("mp3, wav or flac"),
+    quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
+  }),
+  output: z.object({ url: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // The API answers data.stream_url; older deployments data.signed_url.
+  toResult: (data) => {
+    const record = asRecord(data);
+    return { url: asString(record.stream_url) ?? asString(record.signed_url) ?? "" };
+  },
+  summary: (result) => `Audio URL: ${result.url}`,
+});
+
+const generateVideo = defineOperation({
+  name: "videodb_generate_video",
+  title: "Generate a video with AI",
+  description:
+    "Start AI video generation from a text prompt (spends credits). Returns a job; when done its result has video_id and stream_url. Waits up to wait_s first.",
+  toolset: "videodb",
+  see: `${docs}/collection/generate_video`,
+  route: "POST /collection/{collection_id}/generate/video/",
+  input: z.object({
+    collection_id: collectionId,
+    prompt: z.string().trim().min(1, { error: "must not be empty" }).describe("What the video shows"),
+    duration: z
+      .int({ error: "must be an integer" })
+      .min(5, { error: "must be 5 to 8 seconds" })
+      .max(8, { error: "must be 5 to 8 seconds" })
+      .default(5)
+      .describe("Seconds, integer 5-8; default 5"),
+    callback_url: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .optional()
+      .describe("http(s) webhook called when done"),
+    wait_s: waitSeconds,
+  }),
+  output: z.object({ job: jobSchema }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  request: (input) => ({
+    body: {
+      prompt: input.prompt,
+      duration: input.duration,
+      ...(input.callback_url ? { callback_url: input.callback_url } : {}),
+    },
+  }),
+  toResult: async (data, input, context) => {
+    const remoteId = asString(asRecord(data).id);
+    if (!remoteId)
+      throw new MediagateError("bad_response", "answered without a job id", { provider: "VideoDB" });
+    return {
+      job: await waitWithin(startedJob("videodb", remoteId, "video_generation"), input.wait_s, context),
+    };
+  },
+  summary: (result) => describeJob(result.job),
+});
+
+export const videodbOperations: Operation[] = [
+  listVideos,
+  listAudios,
+  generateStream,
+  generateAudioUrl,
+  generateVideo,
+];

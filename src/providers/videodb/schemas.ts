@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { asNumber, asRecord, asString, compact } from "../envelope.js";
+
+export const videoId = z
+  .string()
+  .regex(/^m-[\w-]+$/, { error: 'must be a VideoDB video id starting with "m-"' })
+  .describe('Video id, "m-…"');
+export const audioId = z
+  .string()
+  .regex(/^a-[\w-]+$/, { error: 'must be a VideoDB audio id starting with "a-"' })
+  .describe('Audio id, "a-…"');
+export const collectionId = z
+  .string()
+  .min(1)
+  .regex(/^[^/?#]+$/, { error: "must be a collection id without / ? or #" })
+  .default("default")
+  .describe('Collection id; default "default"');
+
+export const videoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  length: z.number().describe("Seconds"),
+  collection_id: z.string().optional(),
+  stream_url: z.string().optional(),
+  player_url: z.string().optional(),
+  thumbnail_url: z.string().optional(),
+});
+export type Video = z.infer<typeof videoSchema>;
+
+export function toVideo(value: unknown): Video {
+  const video = asRecord(value);
+  return {
+    id: asString(video.id) ?? "",
+    name: asString(video.name) ?? "",
+    length: asNumber(video.length) ?? 0,
+    ...compact({
+      collection_id: asString(video.collection_id),
+      stream_url: asString(video.stream_url),
+      player_url: asString(video.player_url),
+      thumbnail_url: asString(video.thumbnail_url),
+    }),
+  };
+}

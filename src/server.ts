@@ -1,0 +1,84 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { MediagateError } from "./client/errors.js";
+import { ProviderClient } from "./client/provider-client.js";
+import type { RuntimeConfig, Settings } from "./config.js";
+import { providerById } from "./providers/index.js";
+import type { ProviderId } from "./providers/types.js";
+import type { Operation, ToolContext } from "./tools/operation.js";
+import {
+  registerOperations,
+  selectOperations,
+  type ToolCallExtra,
+  unconfiguredError,
+} from "./tools/registry.js";
+import { version } from "./version.js";
+
+/** What lives as long as the process: provider clients (and their connection pools) and the tool list. */
+export interface Runtime {
+  config: RuntimeConfig;
+  clients: ReadonlyMap<ProviderId, ProviderClient>;
+  operations: readonly Operation[];
+  secrets: readonly string[];
+}
+
+export function createRuntime(settings: Settings): Runtime {
+  const clients = new Map<ProviderId, ProviderClient>();
+  for (const [id, config] of settings.providers)
+    clients.set(id, new ProviderClient(providerById(id), config));
+  return {
+    config: settings.runtime,
+    clients,
+    operations: selectOperations({
+      configured: new Set(settings.providers.keys()),
+      toolsets: settings.toolsets,
+      readOnly: settings.readOnly,
+    }),
+    secrets: settings.secrets,
+  };
+}
+
+const instructions =
+  "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech). Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result.";
+
+/** The tool context of one call: its cancellation signal, its progress token, the provider clients. */
+export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext {
+  const token = extra._meta?.progressToken;
+  return {
+    signal: extra.signal,
+    config: runtime.config,
+    client(provider) {
+      const client = runtime.clients.get(provider);
+      if (!client) throw unconfiguredError(provider);
+      return client;
+    },
+    jobSource(provider) {
+      const source = providerById(provider).jobs;
+      if (!source) throw new MediagateError("invalid_input", `job_id: ${provider} has no asynchronous jobs`);
+      return source;
+    },
+    async progress(progress, total, message) {
+      if (token === undefined || extra.signal.aborted) return;
+      await extra
+        .sendNotification({
+          method: "notifications/progress",
+          params: {
+            progressToken: token,
+            progress,
+            ...(total === undefined ? {} : { total }),
+            ...(message === undefined ? {} : { message }),
+          },
+        })
+        .catch(() => undefined);
+    },
+  };
+}
+
+/** One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request. */
+export function createServer(runtime: Runtime): McpServer {
+  const server = new McpServer(
+    { name: "mediagate", version, title: "mediagate" },
+    { capabilities: { tools: {}, logging: {} }, instructions },
+  );
+  registerOperations(server, runtime.operations, (extra) => toolContext(runtime, extra), runtime.secrets);
+  return server;
+}
