@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
+
+export const cliPath = path.resolve(import.meta.dirname, "../../dist/cli.js");
+
+/** Base paths with a path in every base URL, so URL joining is exercised on every call. */
+export const testBasePaths = { videodb: "/videodb/v1", aioz: "/api", aistudios: "/studio" };
+
+export interface HarnessOptions {
+  sandbox?: SandboxOptions;
+  /** Extra or overriding environment for the server; a value of "" removes the variable. */
+  env?: Record<string, string>;
+  args?: string[];
+  /** Start the server without the sandbox's credentials. */
+  withoutCredentials?: boolean;
+}
+
+export interface Harness {
+  sandbox: Sandbox;
+  client: Client;
+  /** A directory inside MEDIAGATE_FILE_ROOTS for test files. */
+  filesDir: string;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  /** Every tool result text seen so far, for checks across a whole file (no secrets anywhere). */
+  transcript: string[];
+  call(name: string, args?: Record<string, unknown>, options?: Parameters<Client["callTool"]>[2]): Promise<ToolOutcome>;
+  close(): Promise<void>;
+}
+
+export interface ToolOutcome {
+  result: CallToolResult;
+  isError: boolean;
+  text: string;
+  structured: Record<string, unknown> | undefined;
+}
+
+/** Only what the server needs, so no variable of the test machine leaks into a run. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "SystemRoot", "TMPDIR", "NODE_OPTIONS"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * The sandbox's emulators on loopback and the built server over stdio through the SDK's Client: the path
+ * a user's request takes, with nothing stubbed.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = await startSandbox({ jobDurationMs: 300, ...options.sandbox, basePaths: testBasePaths });
+  const filesDir = await mkdtemp(path.join(os.tmpdir(), "mediagate-files-"));
+  const env: Record<string, string> = {
+    ...baseEnv(),
+    ...(options.withoutCredentials
+      ? Object.fromEntries(Object.entries(sandbox.env()).filter(([key]) => key.endsWith("_BASE_URL")))
+      : sandbox.env()),
+    MEDIAGATE_FILE_ROOTS: filesDir,
+    MEDIAGATE_LOG_LEVEL: "debug",
+    ...options.env,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === "") delete env[key];
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cliPath, ...(options.args ?? [])],
+    env,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const client = new Client({ name: "mediagate-test", version: "1.0.0" });
+  await client.connect(transport);
+  const transcript: string[] = [];
+  return {
+    sandbox,
+    client,
+    filesDir,
+    stderr: () => stderr,
+    transcript,
+    async call(name, args = {}, requestOptions) {
+      const result = (await client.callTool({ name, arguments: args }, undefined, requestOptions)) as CallToolResult;
+      const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
+      transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
+      return {
+        result,
+        isError: result.isError === true,
+        text,
+        structured: result.structuredContent as Record<string, unknown> | undefined,
+      };
+    },
+    async close() {
+      await client.close().catch(() => undefined);
+      await sandbox.close();
+      await rm(filesDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every credential value the sandbox accepts: none may ever reach a result, an error or a log line. */
+export function secretValues(sandbox: Sandbox): string[] {
+  return Object.values(sandbox.credentials).filter((value) => value.length >= 4);
+}
