@@ -61,6 +61,8 @@ export function retryDelay(
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+const httpDate = /^[A-Za-z]{3,9},? [\dA-Za-z -]+\d{2}:\d{2}:\d{2}( GMT| \d{4})$/;
+
 /**
  * Reads Retry-After (seconds or an HTTP date) or X-RateLimit-Retry-After (seconds). A malformed value
  * only loses its timing: the normal backoff applies.
@@ -75,6 +77,9 @@ export function parseRetryAfter(
     if (value === undefined || value.trim() === "") continue;
     const trimmed = value.trim();
     if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+    // Only the HTTP-date forms ("Wed, 21 Oct 2015 07:28:00 GMT", RFC 850, asctime): Date.parse alone
+    // reads "-1" or "soon 5" as dates in 2001.
+    if (!httpDate.test(trimmed)) continue;
     const date = Date.parse(trimmed);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
