@@ -1,0 +1,712 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { open, rename, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import {
+  type EmulatorSetup,
+  HttpEmulator,
+  HttpError,
+  type Reply,
+  type RequestContext,
+  type Route,
+} from "./http.js";
+import {
+  type AudioKind,
+  dashManifest,
+  hlsPlaylist,
+  playerPage,
+  renderTones,
+  sniffAudio,
+  textTones,
+  thumbnailSvg,
+  wavDurationSec,
+  wavFile,
+} from "./media.js";
+
+export interface AiozSetup extends EmulatorSetup {
+  storageDir: string;
+  token: string;
+  publicKey: string;
+  secretKey: string;
+  jobDurationMs: number;
+  failureRate: number;
+}
+
+/** A finished audio present from the start, so list and get work before anything is uploaded. */
+export const AIOZ_SEED = { audioId: "4f6b2c1e-9d3a-4e7b-8c5f-0a1b2c3d4e5f" } as const;
+
+const RESOLUTIONS = ["standard", "good", "highest", "lossless"];
+const CONTAINERS: Record<string, string[]> = { hls: ["mpegts", "mp4"], dash: ["fmp4"] };
+const SAMPLE_RATES = [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000];
+const SORT_FIELDS = ["created_at", "updated_at", "title", "size"];
+const STATUSES = ["new", "transcoding", "done", "fail", "deleted"];
+const PRICE_PER_QUALITY_MINUTE_USD = 0.0025;
+const RATE_LIMIT = 1000;
+const RATE_WINDOW_MS = 60_000;
+/** Used to estimate a duration for formats whose header the sandbox does not read. */
+const ASSUMED_BITRATE = 128_000;
+
+interface AudioConfig {
+  codec: string;
+  bitrate: number;
+  channels: string;
+  sample_rate: number;
+  language?: string;
+  index?: number;
+}
+
+interface Quality {
+  name: string;
+  type: string;
+  container_type: string;
+  audio_config: AudioConfig;
+}
+
+interface MetadataPair {
+  key: string;
+  value: string;
+}
+
+type Status = "new" | "transcoding" | "done" | "fail" | "deleted";
+
+interface Media {
+  seq: number;
+  id: string;
+  title: string;
+  description: string;
+  metadata: MetadataPair[];
+  tags: string[];
+  qualities: Quality[];
+  is_public: boolean;
+  player_theme_id: string;
+  status: Status;
+  duration: number;
+  size: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Upload state: parts arrive in order and are appended to `file`. */
+  parts: Array<{ index: number; start: number; end: number }>;
+  received: number;
+  total?: number;
+  file: string;
+  kind?: AudioKind;
+  transcodeStartedAt?: number;
+  /** Serialises the part writes and the completion of one media. */
+  lock: Promise<unknown>;
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpError(400, `${what} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new HttpError(400, `${field} must be a string`);
+  return value;
+}
+
+function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") throw new HttpError(400, `${field} must be a boolean`);
+  return value;
+}
+
+function parseMetadata(value: unknown): MetadataPair[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new HttpError(400, "metadata must be a list of {key, value} pairs");
+  return value.map((pair, i) => {
+    const { key, value: val } = object(pair, `metadata[${i}]`);
+    if (typeof key !== "string" || key === "" || typeof val !== "string") {
+      throw new HttpError(400, `metadata[${i}] must have a non-empty string key and a string value`);
+    }
+    return { key, value: val };
+  });
+}
+
+function parseTags(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((tag) => typeof tag === "string")) {
+    throw new HttpError(400, "tags must be a list of strings");
+  }
+  return value as string[];
+}
+
+function parseQualities(value: unknown): Quality[] {
+  // The document does not say what an audio created without qualities gets; one HLS preset is a sane guess.
+  if (value === undefined || value === null) {
+    return [
+      {
+        name: "standard",
+        type: "hls",
+        container_type: "mpegts",
+        audio_config: { codec: "aac", bitrate: 128000, channels: "2", sample_rate: 44100 },
+      },
+    ];
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new HttpError(400, "qualities must be a non-empty list");
+  const seen = new Set<string>();
+  return value.map((raw, i) => {
+    const at = `qualities[${i}]`;
+    const q = object(raw, at);
+    const { resolution, type } = q;
+    if (typeof resolution !== "string" || !RESOLUTIONS.includes(resolution)) {
+      throw new HttpError(400, `${at}.resolution must be one of ${RESOLUTIONS.join(", ")}`);
+    }
+    if (typeof type !== "string" || !(type in CONTAINERS)) {
+      throw new HttpError(400, `${at}.type must be one of hls, dash`);
+    }
+    const allowed = CONTAINERS[type] ?? [];
+    const container = q.container_type ?? allowed[0];
+    if (typeof container !== "string" || !allowed.includes(container)) {
+      throw new HttpError(400, `${at}.container_type must match type ${type}: ${allowed.join(" or ")}`);
+    }
+    if (seen.has(`${resolution}/${type}`))
+      throw new HttpError(400, `${at}: duplicate quality ${resolution} ${type}`);
+    seen.add(`${resolution}/${type}`);
+    if (q.audio_config === undefined) throw new HttpError(400, `${at}.audio_config is required for audio`);
+    const c = object(q.audio_config, `${at}.audio_config`);
+    const codec = c.codec ?? "aac";
+    if (codec !== "aac") throw new HttpError(400, `${at}.audio_config.codec must be aac`);
+    const channels = c.channels ?? "2";
+    if (channels !== "2") throw new HttpError(400, `${at}.audio_config.channels must be "2"`);
+    const sampleRate = c.sample_rate ?? 44100;
+    if (typeof sampleRate !== "number" || !SAMPLE_RATES.includes(sampleRate)) {
+      throw new HttpError(400, `${at}.audio_config.sample_rate must be one of ${SAMPLE_RATES.join(", ")}`);
+    }
+    const bitrate = c.bitrate ?? 128000;
+    if (typeof bitrate !== "number" || !Number.isInteger(bitrate) || bitrate <= 0) {
+      throw new HttpError(400, `${at}.audio_config.bitrate must be a positive integer`);
+    }
+    const config: AudioConfig = { codec, bitrate, channels, sample_rate: sampleRate };
+    if (c.language !== undefined) {
+      if (typeof c.language !== "string")
+        throw new HttpError(400, `${at}.audio_config.language must be a string`);
+      config.language = c.language;
+    }
+    if (c.index !== undefined) {
+      if (typeof c.index !== "number" || !Number.isInteger(c.index) || c.index < 0) {
+        throw new HttpError(400, `${at}.audio_config.index must be a non-negative integer`);
+      }
+      config.index = c.index;
+    }
+    return { name: resolution, type, container_type: container, audio_config: config };
+  });
+}
+
+function integerIn(value: unknown, field: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new HttpError(400, `${field} must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function oneOf(value: unknown, field: string, allowed: string[], fallback?: string): string | undefined {
+  if (value === undefined || value === null || value === "") return fallback;
+  if (typeof value !== "string" || !allowed.includes(value)) {
+    throw new HttpError(400, `${field} must be one of ${allowed.join(", ")}`);
+  }
+  return value;
+}
+
+export class AiozEmulator extends HttpEmulator {
+  private readonly setup: AiozSetup;
+  private readonly media = new Map<string, Media>();
+  private seq = 0;
+  private windowStart = 0;
+  private windowCount = 0;
+
+  constructor(setup: AiozSetup) {
+    super(setup);
+    this.setup = setup;
+  }
+
+  override async listen(): Promise<this> {
+    await this.seed();
+    return super.listen();
+  }
+
+  protected override errorBody(error: HttpError): unknown {
+    return { status: "error", message: error.message };
+  }
+
+  protected override authenticate(headers: Record<string, string>): HttpError | undefined {
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1];
+    if (bearer === this.setup.token) return undefined;
+    const publicKey = headers["stream-public-key"];
+    const secretKey = headers["stream-secret-key"];
+    if (publicKey !== undefined && secretKey !== undefined) {
+      return publicKey === this.setup.publicKey && secretKey === this.setup.secretKey
+        ? undefined
+        : new HttpError(403, "Forbidden: invalid stream-public-key or stream-secret-key");
+    }
+    return new HttpError(
+      401,
+      headers.authorization ? "Unauthorized: invalid or expired token" : "Unauthorized",
+    );
+  }
+
+  /** Reported on every answer like the real service; not enforced (inject a 429 fault to test throttling). */
+  protected override responseHeaders(): Record<string, string> {
+    const now = Date.now();
+    if (now - this.windowStart >= RATE_WINDOW_MS) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount += 1;
+    return {
+      "x-ratelimit-limit": String(RATE_LIMIT),
+      "x-ratelimit-remaining": String(Math.max(0, RATE_LIMIT - this.windowCount)),
+    };
+  }
+
+  protected override routes(): Route[] {
+    const asset = (path: string, handle: Route["handle"]): Route => ({
+      method: "GET",
+      path,
+      public: true,
+      handle,
+    });
+    return [
+      { method: "POST", path: "/media/create", handle: (ctx) => this.create(ctx) },
+      { method: "POST", path: "/media", handle: (ctx) => this.list(ctx) },
+      { method: "GET", path: "/media/cost", handle: (ctx) => this.cost(ctx) },
+      { method: "GET", path: "/media/:id", handle: (ctx) => this.get(ctx) },
+      { method: "PATCH", path: "/media/:id", handle: (ctx) => this.update(ctx) },
+      { method: "DELETE", path: "/media/:id", handle: (ctx) => this.remove(ctx) },
+      { method: "POST", path: "/media/:id/part", upload: true, handle: (ctx) => this.uploadPart(ctx) },
+      { method: "GET", path: "/media/:id/complete", handle: (ctx) => this.complete(ctx) },
+      asset("/media/:id/source", (ctx) => this.serveSource(ctx)),
+      asset("/media/:id/thumbnail", (ctx) => this.serveThumbnail(ctx)),
+      asset("/media/:id/m3u8", (ctx) => this.servePlaylist(ctx)),
+      asset("/media/:id/hls/:segment", (ctx) => this.serveSegment(ctx)),
+      asset("/media/:id/manifest", (ctx) => this.serveManifest(ctx)),
+      { ...asset("/sandbox/aioz/vod/:kind/:id", (ctx) => this.servePlayer(ctx)), outsideBasePath: true },
+    ];
+  }
+
+  private async seed(): Promise<void> {
+    const sampleRate = 16000;
+    const tones = textTones("Welcome to the mediagate sandbox. This sample is a tone pattern, not speech.");
+    const bytes = wavFile(renderTones(tones, sampleRate), sampleRate);
+    const media = this.newMedia(AIOZ_SEED.audioId, {
+      title: "Sandbox sample: welcome",
+      description: "A finished audio the mediagate sandbox starts with.",
+      tags: ["sandbox", "sample"],
+      qualities: parseQualities(undefined),
+    });
+    await writeFile(media.file, bytes);
+    Object.assign(media, {
+      status: "done",
+      parts: [{ index: 0, start: 0, end: bytes.length - 1 }],
+      received: bytes.length,
+      total: bytes.length,
+      size: bytes.length,
+      kind: sniffAudio(bytes),
+      duration: wavDurationSec(bytes) ?? 0,
+    });
+  }
+
+  private newMedia(id: string, fields: Partial<Media> & Pick<Media, "title" | "qualities">): Media {
+    const now = Date.now();
+    const media: Media = {
+      seq: this.seq++,
+      id,
+      description: "",
+      metadata: [],
+      tags: [],
+      is_public: true,
+      player_theme_id: "",
+      status: "new",
+      duration: 0,
+      size: 0,
+      createdAt: now,
+      updatedAt: now,
+      parts: [],
+      received: 0,
+      file: join(this.setup.storageDir, `aioz-${id}.bin`),
+      lock: Promise.resolve(),
+      ...fields,
+    };
+    this.media.set(id, media);
+    return media;
+  }
+
+  private toJson(media: Media): Record<string, unknown> {
+    const base = `${this.url}/media/${encodeURIComponent(media.id)}`;
+    const player = (kind: string) =>
+      `${this.origin}/sandbox/aioz/vod/${kind}/${encodeURIComponent(media.id)}`;
+    const iframe = (src: string) =>
+      `<iframe src="${src}" width="100%" height="100%" frameborder="0" scrolling="no" allowfullscreen="true"></iframe>`;
+    const qualityStatus = media.status === "deleted" ? "done" : media.status;
+    return {
+      id: media.id,
+      user_id: "sandbox-user",
+      type: "audio",
+      title: media.title,
+      description: media.description,
+      metadata: media.metadata.length > 0 ? media.metadata : null,
+      tags: media.tags.length > 0 ? media.tags : null,
+      qualities: media.qualities.map((q) => ({ name: q.name, status: qualityStatus, type: q.type })),
+      captions: null,
+      chapters: null,
+      player_theme: null,
+      duration: media.duration,
+      size: media.size,
+      is_mp4: false,
+      is_public: media.is_public,
+      status: media.status,
+      created_at: new Date(media.createdAt).toISOString(),
+      updated_at: new Date(media.updatedAt).toISOString(),
+      assets: {
+        source_url: `${base}/source`,
+        thumbnail_url: `${base}/thumbnail?resolution=original`,
+        hls_url: `${base}/m3u8`,
+        hls_iframe: iframe(player("hls")),
+        hls_player_url: player("hls"),
+        dash_url: `${base}/manifest`,
+        dash_iframe: iframe(player("dash")),
+        dash_player_url: player("dash"),
+      },
+      player_theme_id: media.player_theme_id,
+    };
+  }
+
+  /** A media that exists and is not deleted; settles a transcode that is due. */
+  private find(id: string | undefined): Media {
+    const media = this.media.get(id ?? "");
+    if (!media || media.status === "deleted") throw new HttpError(404, "media not found");
+    if (
+      media.status === "transcoding" &&
+      Date.now() - (media.transcodeStartedAt ?? 0) >= this.setup.jobDurationMs
+    ) {
+      this.settle(media);
+    }
+    return media;
+  }
+
+  private create(ctx: RequestContext): Reply {
+    const body = object(ctx.json ?? {}, "request body");
+    if (body.type !== "audio") throw new HttpError(400, "type is required and must be audio");
+    const title = optionalString(body, "title");
+    if (!title?.trim()) throw new HttpError(400, "title is required");
+    const media = this.newMedia(randomUUID(), {
+      title,
+      description: optionalString(body, "description") ?? "",
+      is_public: optionalBoolean(body, "is_public") ?? true,
+      metadata: parseMetadata(body.metadata) ?? [],
+      tags: parseTags(body.tags) ?? [],
+      qualities: parseQualities(body.qualities),
+    });
+    return { status: 201, json: { status: "success", data: this.toJson(media) } };
+  }
+
+  private list(ctx: RequestContext): Reply {
+    const body = object(ctx.json ?? {}, "request body");
+    const offset = integerIn(body.offset, "offset", 0, Number.MAX_SAFE_INTEGER, 0);
+    const limit = integerIn(body.limit, "limit", 1, 100, 25);
+    const sortBy = oneOf(body.sort_by, "sort_by", SORT_FIELDS, "created_at") ?? "created_at";
+    const orderBy = oneOf(body.order_by, "order_by", ["asc", "desc"], "asc");
+    const type = oneOf(body.type, "type", ["audio", "video"]);
+    const status = oneOf(body.status, "status", STATUSES);
+    const search = optionalString(body, "search")?.toLowerCase();
+    const tags =
+      typeof body.tags === "string"
+        ? body.tags
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : parseTags(body.tags);
+    let metadata: MetadataPair[] | undefined;
+    if (body.metadata !== undefined && body.metadata !== null && !Array.isArray(body.metadata)) {
+      metadata = Object.entries(object(body.metadata, "metadata")).map(([key, value]) => ({
+        key,
+        value: String(value),
+      }));
+    } else {
+      metadata = parseMetadata(body.metadata);
+    }
+
+    for (const media of this.media.values()) {
+      if (media.status === "transcoding") this.find(media.id);
+    }
+    const matches = [...this.media.values()].filter(
+      (m) =>
+        type !== "video" &&
+        (status ? m.status === status : m.status !== "deleted") &&
+        (!search || m.title.toLowerCase().includes(search) || m.description.toLowerCase().includes(search)) &&
+        (!tags || tags.every((tag) => m.tags.includes(tag))) &&
+        (!metadata || metadata.every((p) => m.metadata.some((q) => q.key === p.key && q.value === p.value))),
+    );
+    const key = (m: Media): string | number =>
+      sortBy === "title"
+        ? m.title
+        : sortBy === "size"
+          ? m.size
+          : sortBy === "updated_at"
+            ? m.updatedAt
+            : m.createdAt;
+    const direction = orderBy === "desc" ? -1 : 1;
+    matches.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      const order = ka < kb ? -1 : ka > kb ? 1 : a.seq - b.seq;
+      return order * direction;
+    });
+    return {
+      json: {
+        status: "success",
+        data: {
+          videos: matches.slice(offset, offset + limit).map((m) => this.toJson(m)),
+          total: matches.length,
+        },
+      },
+    };
+  }
+
+  private cost(ctx: RequestContext): Reply {
+    if (ctx.query.type !== "audio") throw new HttpError(400, "type is required and must be audio");
+    const qualities = (ctx.query.qualities ?? "").split(",").map((q) => q.trim());
+    if (qualities.length === 0 || qualities.some((q) => !RESOLUTIONS.includes(q))) {
+      throw new HttpError(400, `qualities must be a comma-separated list of ${RESOLUTIONS.join(", ")}`);
+    }
+    const duration = Number(ctx.query.duration);
+    if (!ctx.query.duration || !Number.isFinite(duration) || duration <= 0) {
+      throw new HttpError(400, "duration must be a positive number of seconds");
+    }
+    const price = Math.round(PRICE_PER_QUALITY_MINUTE_USD * qualities.length * (duration / 60) * 1e6) / 1e6;
+    return { json: { status: "success", data: { price, is_enough: true } } };
+  }
+
+  private get(ctx: RequestContext): Reply {
+    return { json: { status: "success", data: this.toJson(this.find(ctx.params.id)) } };
+  }
+
+  private update(ctx: RequestContext): Reply {
+    const media = this.find(ctx.params.id);
+    const body = object(ctx.json ?? {}, "request body");
+    const title = optionalString(body, "title");
+    if (title !== undefined && !title.trim()) throw new HttpError(400, "title must not be empty");
+    const changes: Partial<Media> = {};
+    if (title !== undefined) changes.title = title;
+    const description = optionalString(body, "description");
+    if (description !== undefined) changes.description = description;
+    const metadata = parseMetadata(body.metadata);
+    if (metadata !== undefined) changes.metadata = metadata;
+    const tags = parseTags(body.tags);
+    if (tags !== undefined) changes.tags = tags;
+    const isPublic = optionalBoolean(body, "is_public");
+    if (isPublic !== undefined) changes.is_public = isPublic;
+    const theme = optionalString(body, "player_theme_id");
+    if (theme !== undefined) changes.player_theme_id = theme;
+    Object.assign(media, changes, { updatedAt: Date.now() });
+    return { json: { status: "success", message: "Update audio info successfully." } };
+  }
+
+  private async remove(ctx: RequestContext): Promise<Reply> {
+    const media = this.find(ctx.params.id);
+    media.status = "deleted";
+    media.updatedAt = Date.now();
+    await media.lock;
+    await unlink(media.file).catch(() => {});
+    return { json: { status: "success", message: "Audio deleted successfully." } };
+  }
+
+  private assertUploadable(media: Media): void {
+    if (media.status === "deleted") throw new HttpError(404, "media not found");
+    if (media.status !== "new") throw new HttpError(400, `upload already completed (status ${media.status})`);
+  }
+
+  private serialize<T>(media: Media, task: () => Promise<T>): Promise<T> {
+    const run = media.lock.then(task, task);
+    media.lock = run.catch(() => {});
+    return run;
+  }
+
+  private async uploadPart(ctx: RequestContext): Promise<Reply> {
+    const media = this.find(ctx.params.id);
+    const form = ctx.multipart;
+    if (!form)
+      throw new HttpError(400, "body must be multipart/form-data with the fields file, index and hash");
+    const file = form.file;
+    if (!file?.tempPath) throw new HttpError(400, "file is required");
+    const indexField = form.fields.index ?? "";
+    if (!/^\d+$/.test(indexField))
+      throw new HttpError(400, "index is required and must be a non-negative integer");
+    const hash = (form.fields.hash ?? "").trim().toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(hash))
+      throw new HttpError(400, "hash is required and must be the MD5 hex digest of the part");
+    const rangeHeader = ctx.headers["content-range"];
+    if (!rangeHeader) throw new HttpError(400, "Content-Range header is required: bytes start-end/total");
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(rangeHeader.trim());
+    if (!range)
+      throw new HttpError(400, `invalid Content-Range "${rangeHeader}": expected bytes start-end/total`);
+    const [start, end, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (end < start || end >= total) throw new HttpError(400, `invalid Content-Range "${rangeHeader}"`);
+    if (end - start + 1 !== file.size) {
+      throw new HttpError(400, `Content-Range covers ${end - start + 1} bytes but the part has ${file.size}`);
+    }
+    if (file.md5 !== hash) throw new HttpError(400, "hash mismatch");
+    const index = Number(indexField);
+    const tempPath = file.tempPath;
+
+    return this.serialize(media, async () => {
+      this.assertUploadable(media);
+      if (media.total !== undefined && media.total !== total) {
+        throw new HttpError(400, `total size ${total} does not match earlier parts (${media.total})`);
+      }
+      const last = media.parts.at(-1);
+      const next = media.parts.length;
+      if (last && index === last.index && start === last.start) {
+        media.parts.pop(); // re-sending the last part replaces it
+        media.received = last.start;
+      } else if (index !== next || start !== media.received) {
+        throw new HttpError(
+          400,
+          `parts must be uploaded in order: expected index ${next} starting at byte ${media.received}, got index ${index} at byte ${start}`,
+        );
+      }
+      if (start === 0) {
+        // The first part becomes the file as it is: no copy of up to 200 MB.
+        await rename(tempPath, media.file);
+      } else {
+        const handle = await open(media.file, "r+");
+        try {
+          await handle.truncate(start); // drops a last part that is being re-sent
+        } finally {
+          await handle.close();
+        }
+        await pipeline(createReadStream(tempPath), createWriteStream(media.file, { flags: "a" }));
+      }
+      media.parts.push({ index, start, end });
+      media.received = end + 1;
+      media.total = total;
+      media.updatedAt = Date.now();
+      return { json: { status: "success", message: "Upload part successfully." } };
+    });
+  }
+
+  private complete(ctx: RequestContext): Promise<Reply> {
+    const media = this.find(ctx.params.id);
+    return this.serialize(media, async () => {
+      this.assertUploadable(media);
+      if (media.parts.length === 0) throw new HttpError(400, "no parts uploaded");
+      if (media.received !== media.total) {
+        throw new HttpError(400, `upload is incomplete: received ${media.received} of ${media.total} bytes`);
+      }
+      const head = Buffer.alloc(Math.min(4096, media.received));
+      const handle = await open(media.file, "r");
+      try {
+        await handle.read(head, 0, head.length, 0);
+      } finally {
+        await handle.close();
+      }
+      media.kind = sniffAudio(head);
+      media.duration = wavDurationSec(head) ?? (media.received * 8) / ASSUMED_BITRATE;
+      media.status = "transcoding";
+      media.transcodeStartedAt = Date.now();
+      media.updatedAt = Date.now();
+      this.schedule(this.setup.jobDurationMs, () => this.settle(media));
+      return { json: { status: "success", message: "Upload completed successfully." } };
+    });
+  }
+
+  /** The sandbox does not transcode: "done" serves the uploaded bytes as they are. */
+  private settle(media: Media): void {
+    if (media.status !== "transcoding") return;
+    media.status = Math.random() < this.setup.failureRate ? "fail" : "done";
+    if (media.status === "done") media.size = media.received;
+    media.duration = Math.round(media.duration * 1e6) / 1e6;
+    media.updatedAt = Date.now();
+  }
+
+  private ready(ctx: RequestContext): Media & { kind: AudioKind } {
+    const media = this.find(ctx.params.id);
+    if (media.status !== "done" || !media.kind)
+      throw new HttpError(404, `media is not ready (status ${media.status})`);
+    return media as Media & { kind: AudioKind };
+  }
+
+  private serveSource(ctx: RequestContext): Reply {
+    const media = this.find(ctx.params.id);
+    if (!media.kind || media.status === "fail") throw new HttpError(404, "media source is not available");
+    return {
+      file: media.file,
+      contentType: media.kind.mimeType,
+      headers: { "access-control-allow-origin": "*" },
+    };
+  }
+
+  private serveThumbnail(ctx: RequestContext): Reply {
+    return { body: thumbnailSvg(this.find(ctx.params.id).title), contentType: "image/svg+xml" };
+  }
+
+  private servePlaylist(ctx: RequestContext): Reply {
+    const media = this.ready(ctx);
+    const segment = `${this.url}/media/${encodeURIComponent(media.id)}/hls/0.${media.kind.extension}`;
+    return {
+      body: hlsPlaylist(
+        [{ url: segment, durationSec: media.duration }],
+        `the single segment is the uploaded file unchanged (${media.kind.mimeType}); the sandbox does not transcode`,
+      ),
+      contentType: "application/vnd.apple.mpegurl",
+      headers: { "access-control-allow-origin": "*" },
+    };
+  }
+
+  private serveSegment(ctx: RequestContext): Reply {
+    const media = this.ready(ctx);
+    if (ctx.params.segment !== `0.${media.kind.extension}`) throw new HttpError(404, "segment not found");
+    return {
+      file: media.file,
+      contentType: media.kind.mimeType,
+      headers: { "access-control-allow-origin": "*" },
+    };
+  }
+
+  private serveManifest(ctx: RequestContext): Reply {
+    const media = this.ready(ctx);
+    return {
+      body: dashManifest({
+        durationSec: media.duration,
+        mediaUrl: `${this.url}/media/${encodeURIComponent(media.id)}/source`,
+        mimeType: media.kind.mimeType,
+        bandwidth: media.duration > 0 ? (media.size * 8) / media.duration : ASSUMED_BITRATE,
+        note: "the one representation is the uploaded file unchanged; the sandbox does not transcode",
+      }),
+      contentType: "application/dash+xml",
+      headers: { "access-control-allow-origin": "*" },
+    };
+  }
+
+  private servePlayer(ctx: RequestContext): Reply {
+    if (ctx.params.kind !== "hls" && ctx.params.kind !== "dash") throw new HttpError(404, "player not found");
+    const media = this.find(ctx.params.id);
+    const base = `${this.url}/media/${encodeURIComponent(media.id)}`;
+    const note =
+      media.status === "done"
+        ? `this page plays the uploaded file; the ${ctx.params.kind.toUpperCase()} ${ctx.params.kind === "hls" ? "playlist" : "manifest"} is linked below.`
+        : `this audio is not ready yet (status ${media.status}).`;
+    return {
+      body: playerPage({
+        title: media.title,
+        kind: "audio",
+        src: `${base}/source`,
+        ...(media.kind ? { mimeType: media.kind.mimeType } : {}),
+        note,
+        links:
+          ctx.params.kind === "hls"
+            ? { "HLS playlist": `${base}/m3u8` }
+            : { "DASH manifest": `${base}/manifest` },
+      }),
+      contentType: "text/html; charset=utf-8",
+    };
+  }
+}

@@ -1,0 +1,96 @@
+// The sandbox's public types live here rather than in index.ts so that the emulator modules can use them
+// without importing the module that imports them.
+
+export interface SandboxCredentials {
+  /** VideoDB API key, sent as `x-access-token`. Default "sandbox-videodb-key". */
+  videodbApiKey: string;
+  /** AIOZ Stream token, sent as `Authorization: Bearer <token>`. Default "sandbox-aioz-token". */
+  aiozToken: string;
+  /** AIOZ Stream `stream-public-key` header. Default "sandbox-aioz-public". */
+  aiozPublicKey: string;
+  /** AIOZ Stream `stream-secret-key` header. Default "sandbox-aioz-secret". */
+  aiozSecretKey: string;
+  /** AI Studios API key, sent raw as `Authorization: <key>` (no "Bearer"). Default "sandbox-aistudios-key". */
+  aistudiosApiKey: string;
+  /** AI Studios app id for the token exchange. Default "sandbox-app". */
+  aistudiosAppId: string;
+  /** AI Studios user key, exchanged at `POST /api/odin/v3/auth/token`. Default "sandbox-user-key". */
+  aistudiosUserKey: string;
+}
+
+export type VideoDBAsyncShape = "data" | "response";
+
+export interface SandboxOptions {
+  /** Interface the three servers listen on. Default "127.0.0.1". */
+  host?: string;
+  credentials?: Partial<SandboxCredentials>;
+  /** Path prefix every API route is served under. Defaults: videodb "", aioz "/api", aistudios "". */
+  basePaths?: { videodb?: string; aioz?: string; aistudios?: string };
+  /** How long a VideoDB generation or an AIOZ transcode stays processing. Default 3000. */
+  jobDurationMs?: number;
+  /** 0..1 chance that a job ends "failed" (VideoDB) / "fail" (AIOZ). Default 0. */
+  failureRate?: number;
+  /** Where uploaded parts are written. Default: a fresh directory under os.tmpdir(), removed on close. */
+  storageDir?: string;
+  /**
+   * VideoDB `POST /audio/{id}/generate_url` answers the older `data: {signed_url}` shape instead of
+   * `data: {stream_url}`. Default false. Also switchable at run time: `sandbox.videodb.legacyAudioUrl`.
+   */
+  videodbLegacyAudioUrl?: boolean;
+  /**
+   * Shape of a finished VideoDB async response: "data" → `{success, status: "done", data: <video>}`,
+   * "response" → `{success, status: "done", response: {success, data: <video>}}`. Default "data".
+   * Also switchable at run time: `sandbox.videodb.asyncShape`.
+   */
+  videodbAsyncShape?: VideoDBAsyncShape;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The path as received, including the base path, without the query string. */
+  path: string;
+  /** The path relative to the base path, e.g. "/media/abc/part" (the whole path when outside it). */
+  route: string;
+  query: Record<string, string>;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /**
+   * Parsed JSON for JSON bodies; for multipart `{fields, file?: {filename?, size, md5}}`; the raw text
+   * when the body is not valid JSON; undefined when empty.
+   */
+  body: unknown;
+  bodyBytes: number;
+}
+
+export interface Fault {
+  /** Match only this method. */
+  method?: string;
+  /** Match on the route (relative to the base path). Default: any. */
+  route?: string | RegExp;
+  /** How many matching requests it applies to. Default 1. */
+  times?: number;
+  /** Answer with this status (and a provider-shaped error body unless `body` is given). */
+  status?: number;
+  /** Raw body to send instead. */
+  body?: string;
+  /** Extra response headers, e.g. {"retry-after": "1"}. */
+  headers?: Record<string, string>;
+  /** Wait before answering (then answer normally unless status/body/malformed/drop is given). */
+  delayMs?: number;
+  /** Answer 200 with truncated, invalid JSON. */
+  malformed?: boolean;
+  /** Destroy the socket without answering. */
+  drop?: boolean;
+}
+
+export interface Emulator {
+  /** Base URL including the base path, e.g. "http://127.0.0.1:41234/api". */
+  readonly url: string;
+  /** "http://127.0.0.1:41234". */
+  readonly origin: string;
+  readonly requests: RecordedRequest[];
+  clearRequests(): void;
+  /** Faults are consumed first-in first-out by matching requests; a faulted request is still recorded. */
+  inject(fault: Fault): void;
+  clearFaults(): void;
+}
