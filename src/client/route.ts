@@ -35,6 +35,10 @@ export function fillPath(template: string, values: Record<string, unknown>): str
 
 /** Joins a base URL and a path, keeping the base's own path: `https://h/api` + `/media/x` → `https://h/api/media/x`. */
 export function joinUrl(base: string, path: string, query?: Record<string, string>): URL {
+  // A dot segment would be resolved away by the URL parser and silently change the route.
+  if (path.split("/").some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+    throw new MediagateError("invalid_input", `path ${path}: "." and ".." segments are refused`);
+  }
   const url = new URL(base);
   url.pathname = url.pathname.replace(/\/+$/, "") + path;
   url.search = "";

@@ -1,3 +1,4 @@
+import { fillPath } from "../../client/route.js";
 import { type Job, jobId } from "../../jobs/job.js";
 import type { JobSource } from "../types.js";
 import { toAudio } from "./schemas.js";
@@ -9,7 +10,7 @@ export const aiozJobs: JobSource = {
   async poll(remoteId, context) {
     const data = await context.client("aioz").send({
       method: "GET",
-      path: `/media/${encodeURIComponent(remoteId)}`,
+      path: fillPath("/media/{job_id}", { job_id: remoteId }),
       signal: context.signal,
     });
     const audio = toAudio(data);

@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { asArray, asNumber, asRecord, asString, compact } from "../envelope.js";
 
-export const audioId = z.string().min(1).max(128).describe("AIOZ audio (media) id");
+export const audioId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(?!\.\.?$)/, { error: 'must be an audio id, not "." or ".."' })
+  .describe("AIOZ audio (media) id");
 
 export const resolutions = ["standard", "good", "highest", "lossless"] as const;
 export const resolution = z.enum(resolutions);

@@ -1,3 +1,4 @@
+import { fillPath } from "../../client/route.js";
 import { type Job, jobId } from "../../jobs/job.js";
 import { asRecord, asString } from "../envelope.js";
 import type { JobSource } from "../types.js";
@@ -15,7 +16,7 @@ export const videodbJobs: JobSource = {
     const body = asRecord(
       await context.client("videodb").send({
         method: "GET",
-        path: `/async-response/${encodeURIComponent(remoteId)}`,
+        path: fillPath("/async-response/{job_id}", { job_id: remoteId }),
         envelope: false,
         signal: context.signal,
       }),
