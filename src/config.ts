@@ -51,8 +51,26 @@ export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId>
   return new Set(names as ToolsetId[]);
 }
 
+/**
+ * `MEDIAGATE_REQUEST_TIMEOUT_MS`: the time limit of one attempt of a provider request, in milliseconds
+ * (default 30000; file parts get their own, longer limit). Unset or empty keeps the default.
+ */
+export function parseRequestTimeout(value: string | undefined): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms) || ms < 1) {
+    throw new MediagateError(
+      "invalid_input",
+      `MEDIAGATE_REQUEST_TIMEOUT_MS: "${text}" is not a positive whole number of milliseconds`,
+    );
+  }
+  return ms;
+}
+
 /** Reads the environment once, at start-up; a problem stops start-up with one clear line. */
 export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOptions = {}): Promise<Settings> {
+  const requestTimeoutMs = parseRequestTimeout(env.MEDIAGATE_REQUEST_TIMEOUT_MS);
   const configured = new Map<ProviderId, ProviderConfig>();
   const secrets: string[] = [];
   for (const provider of providers) {
@@ -66,6 +84,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
           `${provider.name}: base URL "${config.baseUrl}" is not a valid URL`,
         );
       }
+      if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
       configured.set(provider.id, config);
       secrets.push(...config.secrets);
     }

@@ -80,7 +80,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     this.authenticator = provider.auth(config);
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
     this.policy = options.retryPolicy ?? defaultRetryPolicy;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? config.requestTimeoutMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   }
 
@@ -182,7 +182,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
         error instanceof undiciErrors.HeadersTimeoutError ||
         error instanceof undiciErrors.BodyTimeoutError
       ) {
-        throw new MediagateError("timeout", `no answer within ${Math.round(timeoutMs / 1000)} s`, {
+        throw new MediagateError("timeout", `no answer within ${formatDuration(timeoutMs)}`, {
           provider: name,
           remedy: remedyFor("timeout", ""),
           cause: error,
@@ -235,10 +235,11 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
             : text.trim().slice(0, 200);
       return this.fail(kind, status, message, retryAfterMs);
     }
-    if (parsed === undefined) {
+    if (parsed === undefined && !parseFailed) {
       throw new MediagateError("bad_response", "answered with an empty body", {
         provider: name,
         status,
+        providerMessage: "the answer is empty",
         remedy: remedyFor("bad_response", ""),
       });
     }
@@ -269,6 +270,10 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 async function readCapped(

@@ -9,6 +9,8 @@ export interface ProviderConfig {
   baseUrl: string;
   /** Values that must never appear in a result, an error or a log line. */
   secrets: string[];
+  /** Per-attempt time limit of a request in ms (`MEDIAGATE_REQUEST_TIMEOUT_MS`); default 30000. */
+  requestTimeoutMs?: number;
 }
 
 /** Sends a request without the provider's auth: what a token exchange needs. */
