@@ -1,10 +1,20 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { describeError } from "./client/errors.js";
+import { describeError, MediagateError } from "./client/errors.js";
+import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { loadSettings } from "./config.js";
+import { runDoctor } from "./doctor.js";
 import { configureLog, log } from "./log.js";
+import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
+import {
+  assertSafeBind,
+  parseHost,
+  parsePort,
+  type RunningHttpServer,
+  startHttpServer,
+} from "./transport/http.js";
 import { version } from "./version.js";
 
 const usage = `mediagate ${version}: MCP server for media (VideoDB, AIOZ Stream, AI Studios)
@@ -12,38 +22,105 @@ const usage = `mediagate ${version}: MCP server for media (VideoDB, AIOZ Stream,
 Usage:
   mediagate                       MCP over stdio (what Claude Desktop launches)
   mediagate --http [--host H] [--port P]
-                                  MCP over Streamable HTTP at http://H:P/mcp (default 127.0.0.1:3333)
+                                  MCP over Streamable HTTP at http://H:P/mcp (default 127.0.0.1:3333;
+                                  --port 0 picks a free port; the URL is printed on stderr)
   mediagate --sandbox ...         use the built-in local provider sandbox instead of the real providers
   mediagate --toolsets videodb,aioz,aistudios,jobs
                                   register only these tool sets
   mediagate --read-only           register only tools that change nothing
-  mediagate doctor                check configuration and each provider's credentials, then exit
+  mediagate doctor [--sandbox]    check configuration and each provider's credentials, then exit
   mediagate --help | --version
 
 Environment:
   VIDEODB_API_KEY, VIDEODB_BASE_URL
   AIOZ_STREAM_TOKEN (or AIOZ_STREAM_PUBLIC_KEY + AIOZ_STREAM_SECRET_KEY), AIOZ_STREAM_BASE_URL
   AISTUDIOS_API_KEY (or AISTUDIOS_APP_ID + AISTUDIOS_USER_KEY), AISTUDIOS_BASE_URL
-  MEDIAGATE_FILE_ROOTS   directories tools may read files from (default: the current directory)
-  MEDIAGATE_HTTP_TOKEN   bearer token required on /mcp in --http mode
-  MEDIAGATE_LOG_LEVEL    debug, info (default), warn, error or silent
+  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
+  MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
+  MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
+  MEDIAGATE_LOG_LEVEL             debug, info (default), warn, error or silent
+
+Exit codes: 0 ok, 1 doctor found a problem, 2 configuration error.
 `;
 
+/** A configuration mistake: one line on stderr, exit code 2. */
+function configError(message: string): MediagateError {
+  return new MediagateError("invalid_input", message);
+}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        http: { type: "boolean", default: false },
+        host: { type: "string" },
+        port: { type: "string" },
+        sandbox: { type: "boolean", default: false },
+        toolsets: { type: "string" },
+        "read-only": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "v", default: false },
+      },
+    });
+  } catch (error) {
+    // Node's own message goes on to explain "--" for positionals; its first sentence is the point.
+    const message =
+      error instanceof Error ? (error.message.split(/\.\s/)[0] ?? error.message) : String(error);
+    throw configError(`${message}; see mediagate --help`);
+  }
+}
+
+/** Runs `stop` once on the first SIGINT/SIGTERM; a second signal runs `force`. */
+function onShutdownSignals(stop: () => Promise<void>, force: () => void): void {
+  let signals = 0;
+  const handle = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      log("info", `${signal}: shutting down (again to cancel in-flight calls now)`);
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    } else {
+      force();
+    }
+  };
+  process.on("SIGINT", handle);
+  process.on("SIGTERM", handle);
+}
+
+function httpBanner(
+  url: string,
+  tools: number,
+  local: LocalSandbox | undefined,
+  tokenRequired: boolean,
+): string {
+  const lines = [`mediagate: MCP over Streamable HTTP at ${url} (${tools} tools)`];
+  if (!local) return `${lines.join("\n")}\n`;
+  lines.push(
+    "",
+    "Connect a client to this server (Cursor, Claude Code, VS Code, .mcp.json):",
+    formatJson(httpClientConfig(url, tokenRequired)),
+    `  Claude Code:  claude mcp add --transport http mediagate ${url}`,
+    "",
+    "Claude Desktop launches its own sandbox over stdio (claude_desktop_config.json):",
+    formatJson(stdioClientConfig({ sandbox: true })),
+    "",
+    "Try it with MCP Inspector:",
+    `  npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`,
+    `  npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/call --tool-name videodb_list_videos`,
+    `  npx @modelcontextprotocol/inspector    (then Transport "Streamable HTTP", URL ${url})`,
+    "",
+    "Ctrl-C stops the server and the sandbox.",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      http: { type: "boolean", default: false },
-      host: { type: "string" },
-      port: { type: "string" },
-      sandbox: { type: "boolean", default: false },
-      toolsets: { type: "string" },
-      "read-only": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-      version: { type: "boolean", short: "v", default: false },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     process.stdout.write(usage);
     return 0;
@@ -52,21 +129,98 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  const settings = await loadSettings(process.env, {
-    http: values.http,
-    toolsets: values.toolsets,
-    readOnly: values["read-only"],
-  });
-  configureLog(process.env.MEDIAGATE_LOG_LEVEL, settings.secrets);
-  const runtime = createRuntime(settings);
-  if (positionals[0] !== undefined) {
-    process.stderr.write(`mediagate: unknown command "${positionals[0]}"; see mediagate --help\n`);
-    return 2;
+  const command = positionals[0];
+  if (command !== undefined && (command !== "doctor" || positionals.length > 1)) {
+    throw configError(`unknown command "${positionals.join(" ")}"; see mediagate --help`);
   }
-  const server = createServer(runtime);
-  await server.connect(new StdioServerTransport());
-  log("info", `serving ${runtime.operations.length} tools over stdio`);
-  return -1;
+  // Everything that can be checked without starting anything is checked first.
+  const port = parsePort(values.port ?? "3333");
+  const host = parseHost(values.host ?? "127.0.0.1");
+  if (!values.http && (values.port !== undefined || values.host !== undefined)) {
+    throw configError("--host and --port apply to --http only; add --http");
+  }
+  const token = process.env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
+  if (values.http) assertSafeBind(host, token);
+  let env = process.env;
+  let local: LocalSandbox | undefined;
+  if (values.sandbox) {
+    const { startLocalSandbox } = await import("./sandbox/local.js");
+    local = await startLocalSandbox(env);
+    env = local.env;
+  }
+  const closeSandbox = async () => {
+    await local?.sandbox.close().catch(() => undefined);
+  };
+  try {
+    const settings = await loadSettings(env, {
+      http: values.http,
+      sandbox: values.sandbox,
+      toolsets: values.toolsets,
+      readOnly: values["read-only"],
+    });
+    configureLog(env.MEDIAGATE_LOG_LEVEL, settings.secrets);
+    if (command === "doctor") {
+      const report = await runDoctor(settings, env, { sandbox: values.sandbox });
+      process.stdout.write(report.text);
+      await closeSandbox();
+      return report.ok ? 0 : 1;
+    }
+    if (local) process.stderr.write(`${local.banner}\n`);
+    const runtime = createRuntime(settings);
+
+    if (values.http) {
+      let server: RunningHttpServer;
+      try {
+        server = await startHttpServer({
+          host,
+          port,
+          token,
+          createServer: () => createServer(runtime),
+          health: () => ({
+            name: "mediagate",
+            version,
+            tools: runtime.operations.length,
+            ...(values.sandbox ? { sandbox: true } : {}),
+          }),
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE")
+          throw configError(`--port ${port}: the port is in use on ${host}; pick another`);
+        if (code === "EADDRNOTAVAIL") throw configError(`--host ${host}: not an address of this machine`);
+        if (code === "EACCES")
+          throw configError(`--port ${port}: not allowed for this user; pick one above 1023`);
+        throw error;
+      }
+      process.stderr.write(httpBanner(server.url, runtime.operations.length, local, token !== undefined));
+      onShutdownSignals(
+        async () => {
+          await server.close();
+          await closeSandbox();
+        },
+        () => server.cancelInFlight(),
+      );
+      return -1;
+    }
+
+    const server = createServer(runtime);
+    const transport = new StdioServerTransport();
+    const stop = async () => {
+      await server.close().catch(() => undefined);
+      await closeSandbox();
+    };
+    // The client closing stdin ends the session; the sandbox's listeners must not keep the process alive.
+    process.stdin.once("end", () => {
+      stop().then(() => process.exit(0));
+    });
+    onShutdownSignals(stop, () => process.exit(130));
+    await server.connect(transport);
+    log("info", `serving ${runtime.operations.length} tools over stdio`);
+    return -1;
+  } catch (error) {
+    await closeSandbox();
+    throw error;
+  }
 }
 
 main(process.argv.slice(2)).then(
@@ -75,6 +229,6 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`mediagate: ${describeError(error, [])}\n`);
-    process.exitCode = 2;
+    process.exitCode = error instanceof MediagateError ? 2 : 1;
   },
 );

@@ -13,6 +13,8 @@ export interface RuntimeConfig {
   allowPrivateUrls: boolean;
   /** Serving over Streamable HTTP (remote clients) rather than stdio. */
   http: boolean;
+  /** Talking to the built-in sandbox (`--sandbox`), not the real providers. */
+  sandbox?: boolean;
 }
 
 export const toolsetIds: readonly ToolsetId[] = ["videodb", "aioz", "aistudios", "jobs"];
@@ -28,6 +30,7 @@ export interface Settings {
 
 export interface SettingsOptions {
   http?: boolean;
+  sandbox?: boolean;
   toolsets?: string | undefined;
   readOnly?: boolean;
 }
@@ -51,40 +54,34 @@ export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId>
   return new Set(names as ToolsetId[]);
 }
 
-/**
- * `MEDIAGATE_REQUEST_TIMEOUT_MS`: the time limit of one attempt of a provider request, in milliseconds
- * (default 30000; file parts get their own, longer limit). Unset or empty keeps the default.
- */
-export function parseRequestTimeout(value: string | undefined): number | undefined {
-  const text = value?.trim();
-  if (!text) return undefined;
-  const ms = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms) || ms < 1) {
-    throw new MediagateError(
-      "invalid_input",
-      `MEDIAGATE_REQUEST_TIMEOUT_MS: "${text}" is not a positive whole number of milliseconds`,
-    );
+const baseUrlVariables: Record<ProviderId, string> = {
+  videodb: "VIDEODB_BASE_URL",
+  aioz: "AIOZ_STREAM_BASE_URL",
+  aistudios: "AISTUDIOS_BASE_URL",
+};
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
   }
-  return ms;
 }
 
 /** Reads the environment once, at start-up; a problem stops start-up with one clear line. */
 export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOptions = {}): Promise<Settings> {
-  const requestTimeoutMs = parseRequestTimeout(env.MEDIAGATE_REQUEST_TIMEOUT_MS);
   const configured = new Map<ProviderId, ProviderConfig>();
   const secrets: string[] = [];
   for (const provider of providers) {
     const config = provider.configFromEnv(env);
     if (config) {
-      try {
-        new URL(config.baseUrl);
-      } catch {
+      if (!isHttpUrl(config.baseUrl)) {
         throw new MediagateError(
           "invalid_input",
-          `${provider.name}: base URL "${config.baseUrl}" is not a valid URL`,
+          `${baseUrlVariables[provider.id]}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
         );
       }
-      if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
       configured.set(provider.id, config);
       secrets.push(...config.secrets);
     }
@@ -97,6 +94,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
       fileRoots: await resolveRoots(roots),
       allowPrivateUrls: env.MEDIAGATE_ALLOW_PRIVATE_URLS === "1",
       http: options.http ?? false,
+      sandbox: options.sandbox ?? false,
     },
     providers: configured,
     toolsets: parseToolsets(options.toolsets),

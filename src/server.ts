@@ -40,6 +40,10 @@ export function createRuntime(settings: Settings): Runtime {
 const instructions =
   "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech). Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result.";
 
+/** Said to the agent in sandbox mode, so nothing it reports to its user is mistaken for real provider output. */
+const sandboxInstructions =
+  " This server runs the mediagate SANDBOX: every provider is a local emulator on 127.0.0.1, so results, media and URLs are placeholders that play and open on this machine only; tell the user so.";
+
 /** The tool context of one call: its cancellation signal, its progress token, the provider clients. */
 export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext {
   const token = extra._meta?.progressToken;
@@ -77,7 +81,10 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext
 export function createServer(runtime: Runtime): McpServer {
   const server = new McpServer(
     { name: "mediagate", version, title: "mediagate" },
-    { capabilities: { tools: {}, logging: {} }, instructions },
+    {
+      capabilities: { tools: {}, logging: {} },
+      instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
+    },
   );
   registerOperations(server, runtime.operations, (extra) => toolContext(runtime, extra), runtime.secrets);
   return server;
