@@ -4,6 +4,7 @@ import { ProviderClient } from "./client/provider-client.js";
 import type { RuntimeConfig, Settings } from "./config.js";
 import { providerById } from "./providers/index.js";
 import type { ProviderId } from "./providers/types.js";
+import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
 import {
   registerOperations,
@@ -79,13 +80,16 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext
 
 /** One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request. */
 export function createServer(runtime: Runtime): McpServer {
+  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra);
+  const tasks = new JobTasks({ makeContext, secrets: runtime.secrets });
   const server = new McpServer(
     { name: "mediagate", version, title: "mediagate" },
     {
-      capabilities: { tools: {}, logging: {} },
+      capabilities: { tools: {}, logging: {}, tasks: tasksCapability },
+      taskStore: tasks,
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },
   );
-  registerOperations(server, runtime.operations, (extra) => toolContext(runtime, extra), runtime.secrets);
+  registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
   return server;
 }

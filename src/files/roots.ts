@@ -6,7 +6,8 @@ import { MediagateError } from "../client/errors.js";
 /** True when `candidate` is `root` or below it; a sibling sharing the root's prefix is not. */
 export function isWithin(candidate: string, root: string): boolean {
   const relative = path.relative(root, candidate);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  const up = relative === ".." || relative.startsWith(`..${path.sep}`);
+  return relative === "" || (!up && !path.isAbsolute(relative));
 }
 
 /** The configured roots, resolved through symbolic links, so later checks compare real paths. */
@@ -25,16 +26,21 @@ export async function resolveRoots(roots: readonly string[]): Promise<string[]> 
 export interface ReadableFile {
   path: string;
   size: number;
+  /** Device and inode, so the file opened later can be checked to be the one checked here. */
+  dev: number;
+  ino: number;
 }
 
 /**
  * Checks a path a tool was given: inside the roots as written, and again after `realpath`, so a symbolic
- * link cannot lead outside; a regular, non-empty file. Relative paths are taken from the first root.
+ * link cannot lead outside; a regular, non-empty file of at most `maxBytes`, readable by this process.
+ * Relative paths are taken from the first root.
  */
 export async function readableFile(
   filePath: string,
   roots: readonly string[],
   field = "file_path",
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<ReadableFile> {
   const rootList = roots.join(", ");
   const outside = () =>
@@ -62,10 +68,16 @@ export async function readableFile(
   if (!info.isFile())
     throw new MediagateError("file_access", `${field}: "${filePath}" is not a regular file`);
   if (info.size === 0) throw new MediagateError("file_access", `${field}: "${filePath}" is empty`);
+  if (info.size > maxBytes) {
+    throw new MediagateError(
+      "too_large",
+      `${field}: "${filePath}" is ${info.size} bytes, more than the ${maxBytes} bytes allowed`,
+    );
+  }
   try {
     await access(real, constants.R_OK);
   } catch {
     throw new MediagateError("file_access", `${field}: "${filePath}" is not readable by mediagate`);
   }
-  return { path: real, size: info.size };
+  return { path: real, size: info.size, dev: info.dev, ino: info.ino };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MediagateError } from "../client/errors.js";
 import type { ProviderId } from "../providers/types.js";
 import type { ToolContext } from "../tools/operation.js";
 import { type Job, jobId, parseJobId } from "./job.js";
@@ -6,6 +7,9 @@ import { type Job, jobId, parseJobId } from "./job.js";
 /** The longest a single call waits: under the 60 s tool-call timeout common to MCP clients. */
 export const maxWaitSeconds = 55;
 export const defaultStartWaitSeconds = 20;
+/** The first pause between two polls; the pause then grows by half each time, up to `maxPollIntervalMs`. */
+export const firstPollIntervalMs = 1000;
+export const maxPollIntervalMs = 5000;
 
 export const waitSeconds = z
   .number()
@@ -17,7 +21,13 @@ export const waitSeconds = z
   );
 
 export function startedJob(provider: ProviderId, remoteId: string, kind: string): Job {
-  return { id: jobId(provider, remoteId), provider, kind, status: "processing", poll_after_ms: 1000 };
+  return {
+    id: jobId(provider, remoteId),
+    provider,
+    kind,
+    status: "processing",
+    poll_after_ms: firstPollIntervalMs,
+  };
 }
 
 /** Asks the provider once for a job's state. */
@@ -26,8 +36,30 @@ export async function pollJob(id: string, context: ToolContext): Promise<Job> {
   return context.jobSource(provider).poll(remoteId, context);
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
+/**
+ * The pause before poll number `poll` (from 1): about 1 s, growing by half each time up to 5 s, and never
+ * shorter than the provider's minimum.
+ */
+export function pollInterval(poll: number, minimumMs: number): number {
+  const backoff = Math.min(maxPollIntervalMs, Math.round(firstPollIntervalMs * 1.5 ** Math.max(0, poll - 1)));
+  return Math.max(backoff, minimumMs);
+}
+
+/** Failures that say "not now" rather than "never": waiting continues through them. */
+function isTransient(error: unknown): error is MediagateError {
+  return (
+    error instanceof MediagateError &&
+    (error.kind === "rate_limited" ||
+      error.kind === "unavailable" ||
+      error.kind === "network" ||
+      error.kind === "timeout")
+  );
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
@@ -36,29 +68,73 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+export interface WaitOptions {
+  /**
+   * Progress already reported in this call (e.g. bytes uploaded): the wait's notifications continue
+   * above it, since MCP progress must increase. Default 0.
+   */
+  progressBase?: number;
+}
 
 /**
  * Polls a job until it is done or failed, or until `seconds` have passed; then returns it as it stands,
  * with `poll_after_ms` when still processing. Backs off from about 1 s, never faster than the provider
- * allows; sends progress; stops at once, requests included, when the client cancels.
+ * allows, and waits out a rate limit's Retry-After; a transient failure does not end the wait. Each poll
+ * sends a progress notification (seconds waited out of `seconds`, with the job's state as the message).
+ * The deadline bounds the requests too, and a cancelled call stops at once, its request included.
  */
-export async function waitWithin(job: Job, seconds: number, context: ToolContext): Promise<Job> {
+export async function waitWithin(
+  job: Job,
+  seconds: number,
+  context: ToolContext,
+  options: WaitOptions = {},
+): Promise<Job> {
   if (job.status !== "processing" || seconds <= 0) return job;
+  const base = options.progressBase ?? 0;
   const started = Date.now();
-  const deadline = started + seconds * 1000;
+  const deadline = AbortSignal.timeout(seconds * 1000);
+  const stop = AbortSignal.any([context.signal, deadline]);
   const minimum = context.jobSource(job.provider).minPollIntervalMs;
-  let interval = Math.max(1000, minimum);
+  const polling: ToolContext = { ...context, signal: stop };
   let current = job;
-  while (current.status === "processing") {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0 || context.signal.aborted) break;
-    await sleep(Math.min(interval, remaining), context.signal);
-    if (context.signal.aborted) break;
-    current = await pollJob(job.id, context);
-    const elapsed = Math.round((Date.now() - started) / 1000);
-    await context.progress(current.progress ?? 0, 100, `${current.status}, ${elapsed} s elapsed`);
-    interval = Math.min(Math.round(interval * 1.5), 5000);
+  let nextPauseMs = pollInterval(1, minimum);
+  let lastProgress = base;
+  for (let poll = 1; current.status === "processing"; poll++) {
+    await pause(nextPauseMs, stop);
+    if (context.signal.aborted) throw cancelled();
+    if (deadline.aborted) break;
+    let providerDelayMs = 0;
+    try {
+      current = await pollJob(job.id, polling);
+    } catch (error) {
+      if (context.signal.aborted) throw cancelled();
+      if (deadline.aborted) break;
+      if (!isTransient(error)) throw error;
+      providerDelayMs = error.retryAfterMs ?? 0;
+    }
+    nextPauseMs = Math.max(pollInterval(poll + 1, minimum), providerDelayMs);
+    const elapsed = (Date.now() - started) / 1000;
+    const done = current.status !== "processing";
+    // Strictly increasing, and below the total until the job is over.
+    const value = done
+      ? base + seconds
+      : Math.max(lastProgress + 0.001, base + Math.min(elapsed, seconds - 0.01));
+    lastProgress = value;
+    const percent = current.progress === undefined || done ? "" : ` (${current.progress}%)`;
+    await context.progress(
+      Math.round(value * 1000) / 1000,
+      base + seconds,
+      `${current.status}${percent}, ${Math.round(elapsed)} s elapsed`,
+    );
   }
-  if (current.status === "processing") return { ...current, poll_after_ms: Math.max(minimum, interval) };
+  if (current.status === "processing") {
+    return { ...current, poll_after_ms: Math.max(current.poll_after_ms ?? 0, nextPauseMs) };
+  }
   return current;
+}
+
+function cancelled(): MediagateError {
+  return new MediagateError("cancelled", "Cancelled by the client; polling stopped.");
 }

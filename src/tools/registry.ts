@@ -65,14 +65,21 @@ export async function callOperation(
   }
 }
 
+/** Registers the tools that start jobs as task-capable ones (see src/tasks); false for any other tool. */
+export interface TaskRegistrar {
+  register(server: McpServer, operation: Operation): boolean;
+}
+
 /** Registers operations as MCP tools: one generic handler for all of them. */
 export function registerOperations(
   server: McpServer,
   operations: readonly Operation[],
   makeContext: ContextFactory,
   secrets: readonly string[],
+  tasks?: TaskRegistrar,
 ): void {
   for (const operation of operations) {
+    if (tasks?.register(server, operation)) continue;
     server.registerTool(
       operation.name,
       {

@@ -1,15 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import path from "node:path";
 import { z } from "zod";
 import { MediagateError } from "../../client/errors.js";
-import type { StreamBody } from "../../client/provider-client.js";
-import { readableFile } from "../../files/roots.js";
-import { describeJob, jobSchema } from "../../jobs/job.js";
+import { describeJob, type Job, jobSchema, parseJobId } from "../../jobs/job.js";
+import { withJobTool } from "../../jobs/job-tool.js";
 import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
 import { defineOperation, type Operation, type ToolContext } from "../../tools/operation.js";
 import { asRecord, asString } from "../envelope.js";
 import { audioId, audioSchema, metadata, quality, tags, toAudio } from "./schemas.js";
+import { fileSource, multipartBody, type PartSource, partRange, urlSource } from "./upload-source.js";
 
 const docs = "https://docs.aiozstream.network/api-reference/media/audio";
 
@@ -23,142 +20,195 @@ const chunkSize = z
   .min(1024)
   .max(maxChunkSize)
   .optional()
-  .describe("Part size in bytes; default 50 MiB. AIOZ needs 50-200 MB per part except the last");
-
-/** The MD5 (hex) of a byte range of a file, read as a stream. */
-async function md5OfRange(file: string, start: number, end: number, signal: AbortSignal): Promise<string> {
-  const hash = createHash("md5");
-  for await (const chunk of createReadStream(file, { start, end, signal })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-/** A multipart/form-data body (`index`, `hash`, `file`) whose file bytes stream from disk. */
-function multipartPart(file: string, start: number, end: number, index: number, hash: string): StreamBody {
-  const boundary = `mediagate-${randomBytes(12).toString("hex")}`;
-  const field = (name: string, value: string) =>
-    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-  const head = Buffer.from(
-    `${field("index", String(index))}${field("hash", hash)}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(path.basename(file))}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  .describe(
+    "Part size in bytes (default 52428800 = 50 MiB). AIOZ needs 50-200 MB per part except the last; give the same value again when resuming",
   );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return {
-    contentType: `multipart/form-data; boundary=${boundary}`,
-    length: head.length + (end - start + 1) + tail.length,
-    async *open() {
-      yield head;
-      for await (const chunk of createReadStream(file, { start, end })) yield chunk as Buffer;
-      yield tail;
-    },
-  };
-}
 
-/** Uploads part `index` of a local file: its MD5, its Content-Range, streamed from disk. */
-async function uploadPart(
+const filePath = z
+  .string()
+  .min(1)
+  .describe("Local file path, inside MEDIAGATE_FILE_ROOTS (relative paths start from the first root)");
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Sends one part: its MD5, its Content-Range, its bytes streamed. The same index sent again replaces it. */
+async function sendPart(
   context: ToolContext,
   audio: string,
-  file: { path: string; size: number },
+  source: PartSource,
   index: number,
   size: number,
 ): Promise<number> {
-  const start = index * size;
-  if (start >= file.size) {
-    const parts = Math.ceil(file.size / size);
-    throw new MediagateError(
-      "invalid_input",
-      `index: the file has ${parts} part(s) of ${size} bytes; index must be 0-${parts - 1}`,
-    );
-  }
-  const end = Math.min(file.size, start + size) - 1;
-  const hash = await md5OfRange(file.path, start, end, context.signal);
+  const part = await source.part(index, size, context.signal);
   await context.client("aioz").send({
     method: "POST",
     path: `/media/${encodeURIComponent(audio)}/part`,
-    headers: { "content-range": `bytes ${start}-${end}/${file.size}` },
-    stream: multipartPart(file.path, start, end, index, hash),
-    // Sending the same index again replaces it: a failed part may be retried on its own.
+    headers: { "content-range": `bytes ${part.start}-${part.end}/${source.total}` },
+    stream: multipartBody(part, source.name),
+    // Sending the same index again replaces it: a failed part is retried on its own.
     safe: true,
     timeoutMs: partTimeoutMs,
     signal: context.signal,
   });
-  return end - start + 1;
+  return part.end - part.start + 1;
+}
+
+/** How the caller picks the upload up again from a failed part. */
+interface ResumeHint {
+  audio: string;
+  /** The source as the caller named it: `file_path` or `url` with its value. */
+  source: Record<string, string>;
+  chunkSize: number;
+}
+
+/** A part that failed after its retries: the same error, naming the part and how to resume from it. */
+function partFailed(error: unknown, index: number, parts: number, hint: ResumeHint): unknown {
+  if (!(error instanceof MediagateError) || error.kind === "cancelled") return error;
+  const done = index === 0 ? "No part is uploaded yet" : `Parts 0-${index - 1} are uploaded`;
+  const resume = {
+    audio_id: hint.audio,
+    ...hint.source,
+    start_index: index,
+    ...(hint.chunkSize === defaultChunkSize ? {} : { chunk_size_bytes: hint.chunkSize }),
+  };
+  const what = `part ${index} (${index + 1} of ${parts}) failed`;
+  return new MediagateError(error.kind, `${what}: ${error.message}`, {
+    ...(error.provider === undefined ? {} : { provider: error.provider }),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    providerMessage: `${what}: ${error.providerMessage ?? error.message}`,
+    remedy: `${done}. Resume with aioz_upload_audio ${JSON.stringify(resume)}.${error.remedy ? ` ${error.remedy}` : ""}`,
+    cause: error,
+  });
+}
+
+/** Sends parts `from`.. in order, reporting progress in bytes after each. */
+async function sendParts(
+  context: ToolContext,
+  audio: string,
+  source: PartSource,
+  size: number,
+  from: number,
+  hint: ResumeHint,
+): Promise<void> {
+  const parts = Math.ceil(source.total / size);
+  let sent = from * size;
+  for (let index = from; index < parts; index++) {
+    try {
+      sent += await sendPart(context, audio, source, index, size);
+    } catch (error) {
+      throw partFailed(error, index, parts, hint);
+    }
+    await context.progress(
+      sent,
+      source.total,
+      `part ${index + 1} of ${parts} uploaded (${mib(sent)} of ${mib(source.total)})`,
+    );
+  }
 }
 
 const uploadAudioPart = defineOperation({
   name: "aioz_upload_audio_part",
   title: "Upload one part of an audio file",
   description:
-    "Upload part `index` of a local file (within MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts go in order from 0; then call aioz_complete_audio_upload.",
+    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object: the part's bytes with their MD5 and Content-Range. Parts go in order from 0, each chunk_size_bytes long (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does all of this in one call.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   route: "POST /media/{audio_id}/part",
   input: z.object({
     audio_id: audioId,
-    file_path: z.string().min(1).describe("Local file path, inside MEDIAGATE_FILE_ROOTS"),
+    file_path: filePath,
     index: z.int().min(0).describe("Part index, from 0"),
     chunk_size_bytes: chunkSize,
   }),
   output: z.object({ audio_id: z.string(), index: z.number(), bytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   run: async (input, context) => {
-    const file = await readableFile(input.file_path, context.config.fileRoots);
-    const size = input.chunk_size_bytes ?? defaultChunkSize;
-    const bytes = await uploadPart(context, input.audio_id, file, input.index, size);
-    return { audio_id: input.audio_id, index: input.index, bytes };
+    const source = await fileSource(input.file_path, context);
+    try {
+      const size = input.chunk_size_bytes ?? defaultChunkSize;
+      partRange(input.index, size, source.total);
+      const bytes = await sendPart(context, input.audio_id, source, input.index, size);
+      return { audio_id: input.audio_id, index: input.index, bytes };
+    } finally {
+      await source.close();
+    }
   },
   summary: (result) => `Uploaded part ${result.index} (${result.bytes} bytes) of audio ${result.audio_id}.`,
 });
 
-const uploadAudio = defineOperation({
-  name: "aioz_upload_audio",
-  title: "Upload an audio file to AIOZ",
-  description:
-    "Upload a local audio file in one call: create the audio object (unless audio_id is given), send every part, complete, and return the transcoding job (waits up to wait_s). Resume a failed upload with audio_id and start_index.",
-  toolset: "aioz",
-  see: `${docs}#upload-audio-part`,
-  input: z
-    .object({
-      file_path: z.string().min(1).optional().describe("Local file path, inside MEDIAGATE_FILE_ROOTS"),
-      title: z
-        .string()
-        .trim()
-        .min(1)
-        .optional()
-        .describe("Title for a new audio object; default the file name"),
-      audio_id: audioId.optional().describe("Existing audio object to upload into (to resume)"),
-      description: z.string().optional().describe("Description for a new audio object"),
-      is_public: z.boolean().optional().describe("Public; default true"),
-      metadata: metadata.optional(),
-      tags: tags.optional(),
-      qualities: z.array(quality).min(1).optional().describe("Transcoding outputs; default the provider's"),
-      chunk_size_bytes: chunkSize,
-      start_index: z.int().min(0).default(0).describe("First part to send, to resume; default 0"),
-      wait_s: waitSeconds,
-    })
-    .refine((input) => input.file_path !== undefined, {
-      error: "file_path is required",
-      path: ["file_path"],
-    }),
-  output: z.object({ audio: audioSchema, job: jobSchema }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  run: async (input, context) => {
-    const file = await readableFile(input.file_path as string, context.config.fileRoots);
-    const size = input.chunk_size_bytes ?? defaultChunkSize;
-    const parts = Math.ceil(file.size / size);
+const uploadInput = z
+  .object({
+    file_path: filePath.optional().describe("Local file to upload, inside MEDIAGATE_FILE_ROOTS; or give url"),
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "http(s) URL of the file to upload, streamed through without being stored; or give file_path. The server must send Content-Length unless the file fits in one part",
+      ),
+    title: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe("Title for a new audio object; default the file name"),
+    audio_id: audioId.optional().describe("Existing audio object to upload into (to resume an upload)"),
+    description: z.string().optional().describe("Description for a new audio object"),
+    is_public: z.boolean().optional().describe("Public; default true"),
+    metadata: metadata.optional(),
+    tags: tags.optional(),
+    qualities: z.array(quality).min(1).optional().describe("Transcoding outputs; default the provider's"),
+    chunk_size_bytes: chunkSize,
+    start_index: z
+      .int()
+      .min(0)
+      .default(0)
+      .describe("First part to send, to resume a failed upload (with audio_id); default 0"),
+    wait_s: waitSeconds,
+  })
+  .refine((input) => (input.file_path === undefined) !== (input.url === undefined), {
+    error: "give exactly one of file_path and url",
+    path: ["file_path"],
+  })
+  .refine((input) => input.start_index === 0 || input.audio_id !== undefined, {
+    error: "start_index needs the audio_id of the upload being resumed",
+    path: ["start_index"],
+  });
+type UploadInput = z.output<typeof uploadInput>;
+
+/** An upload that has its source open and its audio object: what is left is parts, then complete. */
+interface PreparedUpload {
+  audio: string;
+  source: PartSource;
+  size: number;
+  hint: ResumeHint;
+}
+
+/**
+ * Everything that can fail without a remote trace comes first (the file or URL checked and opened, the
+ * start index checked against its size); only then is the audio object created.
+ */
+async function prepareUpload(input: UploadInput, context: ToolContext): Promise<PreparedUpload> {
+  const size = input.chunk_size_bytes ?? defaultChunkSize;
+  const source = input.url
+    ? await urlSource(input.url, input.start_index, size, context)
+    : await fileSource(input.file_path as string, context);
+  try {
+    const parts = Math.ceil(source.total / size);
     if (input.start_index >= parts) {
       throw new MediagateError(
         "invalid_input",
-        `start_index: the file has ${parts} part(s); start_index must be 0-${parts - 1}`,
+        `start_index: the file has ${parts} part(s) of ${size} bytes; start_index must be 0-${parts - 1}`,
       );
     }
-    const client = context.client("aioz");
     let audio = input.audio_id;
     if (!audio) {
-      const created = await client.send({
+      const created = await context.client("aioz").send({
         method: "POST",
         path: "/media/create",
         json: {
           type: "audio",
-          title: input.title ?? path.basename(file.path),
+          title: input.title ?? source.name,
           ...(input.description === undefined ? {} : { description: input.description }),
           ...(input.is_public === undefined ? {} : { is_public: input.is_public }),
           ...(input.metadata ? { metadata: input.metadata } : {}),
@@ -168,28 +218,75 @@ const uploadAudio = defineOperation({
         signal: context.signal,
       });
       audio = asString(asRecord(created).id);
-      if (!audio)
+      if (!audio) {
         throw new MediagateError("bad_response", "answered without an audio id", { provider: "AIOZ Stream" });
+      }
     }
-    let sent = input.start_index * size;
-    for (let index = input.start_index; index < parts; index++) {
-      sent += await uploadPart(context, audio, file, index, size);
-      await context.progress(sent, file.size, `part ${index + 1} of ${parts} uploaded`);
-    }
-    await client.send({
-      method: "GET",
-      path: `/media/${encodeURIComponent(audio)}/complete`,
-      signal: context.signal,
-    });
-    const job = await waitWithin(startedJob("aioz", audio, "transcode"), input.wait_s, context);
-    const detail = await client.send({
-      method: "GET",
-      path: `/media/${encodeURIComponent(audio)}`,
-      signal: context.signal,
-    });
-    return { audio: toAudio(detail), job };
+    const named: Record<string, string> = input.url
+      ? { url: input.url }
+      : { file_path: input.file_path as string };
+    return { audio, source, size, hint: { audio, source: named, chunkSize: size } };
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+}
+
+/** Sends the remaining parts and completes the upload, which starts transcoding; always closes the source. */
+async function finishUpload(upload: PreparedUpload, from: number, context: ToolContext): Promise<Job> {
+  try {
+    await sendParts(context, upload.audio, upload.source, upload.size, from, upload.hint);
+  } finally {
+    await upload.source.close();
+  }
+  await context.client("aioz").send({
+    method: "GET",
+    path: `/media/${encodeURIComponent(upload.audio)}/complete`,
+    signal: context.signal,
+  });
+  return startedJob("aioz", upload.audio, "transcode");
+}
+
+async function uploadResult(audio: string, job: Job, context: ToolContext) {
+  const detail = await context.client("aioz").send({
+    method: "GET",
+    path: `/media/${encodeURIComponent(audio)}`,
+    signal: context.signal,
+  });
+  return { audio: toAudio(detail), job };
+}
+
+const uploadAudio = defineOperation({
+  name: "aioz_upload_audio",
+  title: "Upload an audio file to AIOZ",
+  description:
+    "Upload an audio file in one call, from a local file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: create the audio object (unless audio_id is given), send every part in order (MD5 and Content-Range each, streamed, a failed part retried on its own), complete, and return the transcoding job (waits up to wait_s). If a part fails, the error says how to resume: call again with audio_id and start_index.",
+  toolset: "aioz",
+  see: `${docs}#upload-audio-part`,
+  input: uploadInput,
+  output: z.object({ audio: audioSchema, job: jobSchema }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  run: async (input, context) => {
+    const upload = await prepareUpload(input, context);
+    const started = await finishUpload(upload, input.start_index, context);
+    const job = await waitWithin(started, input.wait_s, context, { progressBase: upload.source.total });
+    return uploadResult(upload.audio, job, context);
   },
   summary: (result) => `Uploaded audio ${result.audio.id}. ${describeJob(result.job)}`,
+});
+
+/** As a task: the audio object exists before the task is answered; the parts follow in the background. */
+withJobTool(uploadAudio, {
+  async start(raw, context) {
+    const input = raw as UploadInput;
+    const upload = await prepareUpload(input, context);
+    return {
+      job: startedJob("aioz", upload.audio, "transcode"),
+      carried: {},
+      rest: (background) => finishUpload(upload, input.start_index, background),
+    };
+  },
+  result: (job, _carried, context) => uploadResult(parseJobId(job.id).remoteId, job, context),
 });
 
 export const uploadOperations: Operation[] = [uploadAudioPart, uploadAudio];

@@ -1,0 +1,235 @@
+import { createHash, randomBytes } from "node:crypto";
+import { type FileHandle, open } from "node:fs/promises";
+import path from "node:path";
+import { MediagateError } from "../../client/errors.js";
+import type { StreamBody } from "../../client/provider-client.js";
+import { readableFile } from "../../files/roots.js";
+import { openUrl } from "../../files/url-source.js";
+import type { ToolContext } from "../../tools/operation.js";
+
+/** Largest file mediagate uploads: 50 GiB, far beyond any audio; a bigger file is almost surely a mistake. */
+export const maxUploadBytes = 50 * 1024 ** 3;
+/** Disk reads in large blocks: fewer system calls for the same bounded memory. */
+const readBlockBytes = 1024 * 1024;
+
+/** One part, ready to send: its byte range, the MD5 of its bytes, and a body that can be sent again. */
+export interface Part {
+  index: number;
+  start: number;
+  /** Inclusive, as Content-Range writes it. */
+  end: number;
+  md5: string;
+  bytes(): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Where an upload's bytes come from. Parts are asked for in order, each once (a retry re-sends the
+ * same Part); at most about one part is held in memory.
+ */
+export interface PartSource {
+  /** A name for a new audio object's default title. */
+  name: string;
+  total: number;
+  part(index: number, size: number, signal: AbortSignal): Promise<Part>;
+  close(): Promise<void>;
+}
+
+/** A local file, read through a handle opened on the checked file (so it cannot be swapped afterwards). */
+export async function fileSource(filePath: string, context: ToolContext): Promise<PartSource> {
+  const checked = await readableFile(filePath, context.config.fileRoots, "file_path", maxUploadBytes);
+  let handle: FileHandle;
+  try {
+    handle = await open(checked.path, "r");
+  } catch (error) {
+    throw new MediagateError(
+      "file_access",
+      `file_path: "${filePath}" cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  const info = await handle.stat();
+  if (info.ino !== checked.ino || info.dev !== checked.dev || info.size !== checked.size) {
+    await handle.close();
+    throw new MediagateError("file_access", `file_path: "${filePath}" changed while it was being checked`);
+  }
+  const read = (start: number, end: number) =>
+    handle.createReadStream({ start, end, autoClose: false, highWaterMark: readBlockBytes });
+  return {
+    name: path.basename(checked.path),
+    total: checked.size,
+    async part(index, size) {
+      const { start, end } = partRange(index, size, checked.size);
+      const hash = createHash("md5");
+      for await (const chunk of read(start, end)) hash.update(chunk as Buffer);
+      return {
+        index,
+        start,
+        end,
+        md5: hash.digest("hex"),
+        async *bytes() {
+          yield* read(start, end) as AsyncIterable<Buffer>;
+        },
+      };
+    },
+    close: () => handle.close(),
+  };
+}
+
+/**
+ * A `url` source, streamed through: each part is read from the answer into one buffer, hashed and sent
+ * from memory, so at most one part is held whatever the size, and nothing lands on disk. Content-Range
+ * needs the total size up front: it comes from Content-Length (or Content-Range); a source that sends no
+ * length is accepted only when it fits in one part, which is read before anything is created remotely.
+ */
+export async function urlSource(
+  url: string,
+  startIndex: number,
+  size: number,
+  context: ToolContext,
+): Promise<PartSource> {
+  const offset = startIndex * size;
+  const opened = await openUrl(url, {
+    allowPrivate: !context.config.http || context.config.allowPrivateUrls,
+    offset,
+    maxBytes: maxUploadBytes,
+    signal: context.signal,
+  });
+  const reader = new ChunkReader(opened.body);
+  const buffer = Buffer.allocUnsafe(size);
+  let position = offset;
+  let total = opened.total;
+  let filled = -1;
+  if (total === undefined) {
+    // Unknown length: the first part tells whether the source ends within it.
+    filled = await reader.fill(buffer, size);
+    if (!(await reader.ended())) {
+      opened.body.destroy();
+      throw new MediagateError(
+        "invalid_input",
+        `url: the server sends no Content-Length and the file is larger than one part (${size} bytes), so its size cannot be known before uploading; download it and pass file_path, or give a larger chunk_size_bytes`,
+      );
+    }
+    total = offset + filled;
+    if (filled === 0) throw new MediagateError("invalid_input", "url: the file is empty");
+  }
+  const known = total;
+  if (offset >= known) {
+    opened.body.destroy();
+    const parts = Math.ceil(known / size);
+    throw new MediagateError(
+      "invalid_input",
+      `start_index: the file has ${parts} part(s); start_index must be 0-${parts - 1}`,
+    );
+  }
+  return {
+    name: opened.name,
+    total: known,
+    async part(index, partSize) {
+      const { start, end } = partRange(index, partSize, known);
+      if (start !== position)
+        throw new Error(`url parts must be read in order (at ${position}, asked ${start})`);
+      const length = end - start + 1;
+      const got = filled >= 0 ? filled : await reader.fill(buffer, length);
+      filled = -1;
+      if (got !== length) {
+        throw new MediagateError(
+          "bad_response",
+          `url: the source ended after ${start + got} of ${known} bytes`,
+          { remedy: "The source changed or broke off; try again." },
+        );
+      }
+      position = end + 1;
+      const bytes = buffer.subarray(0, length);
+      return {
+        index,
+        start,
+        end,
+        md5: createHash("md5").update(bytes).digest("hex"),
+        async *bytes() {
+          for (let at = 0; at < length; at += readBlockBytes) yield bytes.subarray(at, at + readBlockBytes);
+        },
+      };
+    },
+    async close() {
+      opened.body.destroy();
+    },
+  };
+}
+
+/** The byte range of part `index`, or a clear error when the file has no such part. */
+export function partRange(index: number, size: number, total: number): { start: number; end: number } {
+  const parts = Math.ceil(total / size);
+  if (index >= parts) {
+    throw new MediagateError(
+      "invalid_input",
+      `index: the file has ${parts} part(s) of ${size} bytes; index must be 0-${parts - 1}`,
+    );
+  }
+  const start = index * size;
+  return { start, end: Math.min(total, start + size) - 1 };
+}
+
+/** Reads an async byte stream into caller-given buffers, keeping what overflows for the next read. */
+class ChunkReader {
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  private pending: Uint8Array | undefined;
+  private done = false;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** Fills `target` with up to `length` bytes; fewer only at the end of the stream. */
+  async fill(target: Buffer, length: number): Promise<number> {
+    let filled = 0;
+    while (filled < length) {
+      const chunk = await this.next();
+      if (!chunk) break;
+      const take = Math.min(chunk.byteLength, length - filled);
+      target.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take < chunk.byteLength) this.pending = chunk.subarray(take);
+    }
+    return filled;
+  }
+
+  async ended(): Promise<boolean> {
+    const chunk = await this.next();
+    if (chunk) this.pending = chunk;
+    return chunk === undefined;
+  }
+
+  private async next(): Promise<Uint8Array | undefined> {
+    if (this.pending) {
+      const chunk = this.pending;
+      this.pending = undefined;
+      return chunk;
+    }
+    if (this.done) return undefined;
+    const { value, done } = await this.iterator.next();
+    if (done) {
+      this.done = true;
+      return undefined;
+    }
+    return value.byteLength === 0 ? this.next() : value;
+  }
+}
+
+/** A multipart/form-data body (`index`, `hash`, then `file`) whose file bytes stream from the part. */
+export function multipartBody(part: Part, filename: string): StreamBody {
+  const boundary = `mediagate-${randomBytes(12).toString("hex")}`;
+  const field = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head = Buffer.from(
+    `${field("index", String(part.index))}${field("hash", part.md5)}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    length: head.length + (part.end - part.start + 1) + tail.length,
+    async *open() {
+      yield head;
+      yield* part.bytes();
+      yield tail;
+    },
+  };
+}
