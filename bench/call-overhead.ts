@@ -1,0 +1,112 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { SANDBOX_SEED, startSandbox } from "../src/sandbox/index.js";
+import { directGetAudio } from "./direct.js";
+import { round, type Summary, summarize } from "./stats.js";
+import { connect, isMain, mediagate } from "./targets.js";
+
+export interface CallOverheadOptions {
+  /** Calls per path. Default 2000. */
+  calls?: number;
+  /** Calls per block; blocks of the two paths alternate. Default 100. */
+  blockSize?: number;
+  /** Calls per path before measuring. Default 3000. */
+  warmUpCalls?: number;
+}
+
+export interface CallOverheadResult {
+  calls: number;
+  blockSize: number;
+  /** µs per call through the MCP client, over stdio, through mediagate, to the emulator and back. */
+  mcpUs: Summary;
+  /** µs per call for the same request sent directly with undici. */
+  directUs: Summary;
+  /** What MCP and mediagate add to one call, in µs. */
+  addedUsP50: number;
+  addedUsP99: number;
+  /** p50 µs of the first and the last block of 100 warm-up calls through MCP: how long the warm-up is. */
+  warmUp: { calls: number; firstBlockP50Us: number; lastBlockP50Us: number };
+}
+
+const roundSummary = (summary: Summary): Summary => ({
+  count: summary.count,
+  p50: round(summary.p50),
+  p99: round(summary.p99),
+  mean: round(summary.mean),
+  min: round(summary.min),
+  max: round(summary.max),
+});
+
+/**
+ * One aioz_get_audio call at a time through the MCP client vs the same request sent directly; the two paths
+ * alternate in blocks so that both see the same state of the machine.
+ *
+ * The warm-up is long on purpose: a request that crosses processes (client → server → emulator and back)
+ * starts several times slower on a small virtual machine and settles only after a few thousand round trips
+ * (a plain undici request to an emulator in another process shows the same curve), while the direct path
+ * stays in one process. The figures are the steady state of a server in use; `warmUp` shows the start.
+ */
+export async function runCallOverhead(options: CallOverheadOptions = {}): Promise<CallOverheadResult> {
+  const calls = options.calls ?? 2000;
+  const blockSize = options.blockSize ?? 100;
+  const warmUpCalls = options.warmUpCalls ?? 3000;
+  const sandbox = await startSandbox();
+  const session = await connect(mediagate(sandbox.env()));
+  const direct = directGetAudio(sandbox, SANDBOX_SEED.aioz.audioId);
+  try {
+    // As hosts do: list the tools first (the SDK client then checks each result against its outputSchema).
+    await session.client.listTools();
+    const viaMcp = async () => {
+      const result = (await session.client.callTool({
+        name: "aioz_get_audio",
+        arguments: { audio_id: SANDBOX_SEED.aioz.audioId },
+      })) as CallToolResult;
+      if (result.isError) throw new Error(`aioz_get_audio failed: ${JSON.stringify(result.content)}`);
+    };
+    const timeBlock = async (call: () => Promise<void>, samples: number[], count: number) => {
+      for (let i = 0; i < count; i++) {
+        const started = performance.now();
+        await call();
+        samples.push((performance.now() - started) * 1000);
+      }
+    };
+    const warmUpBlocks: number[] = [];
+    for (let done = 0; done < warmUpCalls; done += 100) {
+      const samples: number[] = [];
+      await timeBlock(viaMcp, samples, 100);
+      await timeBlock(direct.call, [], 100);
+      warmUpBlocks.push(summarize(samples).p50);
+      sandbox.aioz.clearRequests();
+    }
+    const mcp: number[] = [];
+    const plain: number[] = [];
+    for (let done = 0; done < calls; done += blockSize) {
+      const count = Math.min(blockSize, calls - done);
+      await timeBlock(viaMcp, mcp, count);
+      await timeBlock(direct.call, plain, count);
+      sandbox.aioz.clearRequests();
+    }
+    const mcpUs = roundSummary(summarize(mcp));
+    const directUs = roundSummary(summarize(plain));
+    return {
+      calls,
+      blockSize,
+      mcpUs,
+      directUs,
+      addedUsP50: round(mcpUs.p50 - directUs.p50),
+      addedUsP99: round(mcpUs.p99 - directUs.p99),
+      warmUp: {
+        calls: warmUpBlocks.length * 100,
+        firstBlockP50Us: round(warmUpBlocks[0] ?? Number.NaN),
+        lastBlockP50Us: round(warmUpBlocks[warmUpBlocks.length - 1] ?? Number.NaN),
+      },
+    };
+  } finally {
+    await session.close();
+    await direct.close();
+    await sandbox.close();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  console.log(JSON.stringify(await runCallOverhead(), null, 2));
+}

@@ -1,0 +1,100 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { SANDBOX_SEED, startSandbox } from "../src/sandbox/index.js";
+import { directGetAudio } from "./direct.js";
+import { type ProcessMemory, processMemory, round, sleep } from "./stats.js";
+import { connect, isMain, mediagate } from "./targets.js";
+
+export interface ConcurrencyOptions {
+  /** Calls in flight at once. Default 64. */
+  inFlight?: number;
+  /** Calls in all. Default 5000. */
+  total?: number;
+}
+
+export interface ConcurrencyResult {
+  inFlight: number;
+  total: number;
+  /** Through one MCP session over stdio. */
+  mcp: { callsPerSecond: number; seconds: number; errors: number; firstError?: string };
+  /** The same requests sent directly with undici from this process. */
+  direct: { callsPerSecond: number; seconds: number; errors: number };
+  /** mcp calls/s over direct calls/s. */
+  ratio: number;
+  /** The server's resident memory: idle after tools/list, and by the end of the run (peakRssMiB is VmHWM). */
+  memory: { idle?: ProcessMemory; afterRun?: ProcessMemory };
+}
+
+/** Runs `total` calls with `inFlight` of them outstanding at any time; counts failures instead of stopping. */
+async function saturate(inFlight: number, total: number, call: () => Promise<void>) {
+  let started = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const begin = performance.now();
+  const worker = async () => {
+    while (started < total) {
+      started++;
+      try {
+        await call();
+      } catch (error) {
+        errors++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = (performance.now() - begin) / 1000;
+  return {
+    callsPerSecond: round(total / seconds),
+    seconds: round(seconds, 2),
+    errors,
+    ...(firstError === undefined ? {} : { firstError: firstError.slice(0, 300) }),
+  };
+}
+
+/** Many aioz_get_audio calls in flight through one session, beside the same load sent directly. */
+export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<ConcurrencyResult> {
+  const inFlight = options.inFlight ?? 64;
+  const total = options.total ?? 5000;
+  const sandbox = await startSandbox();
+  const session = await connect(mediagate(sandbox.env()));
+  const direct = directGetAudio(sandbox, SANDBOX_SEED.aioz.audioId);
+  const clearRequests = setInterval(() => sandbox.aioz.clearRequests(), 1000);
+  try {
+    await session.client.listTools();
+    await sleep(500);
+    const idle = await processMemory(session.pid);
+    const viaMcp = async () => {
+      const result = (await session.client.callTool({
+        name: "aioz_get_audio",
+        arguments: { audio_id: SANDBOX_SEED.aioz.audioId },
+      })) as CallToolResult;
+      if (result.isError) {
+        const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join(" ");
+        throw new Error(text);
+      }
+    };
+    // A short warm-up, so the figure is the server's throughput rather than its first seconds.
+    await saturate(inFlight, 1000, viaMcp);
+    await saturate(inFlight, 1000, direct.call);
+    const mcp = await saturate(inFlight, total, viaMcp);
+    const afterRun = await processMemory(session.pid);
+    const plain = await saturate(inFlight, total, direct.call);
+    return {
+      inFlight,
+      total,
+      mcp,
+      direct: { callsPerSecond: plain.callsPerSecond, seconds: plain.seconds, errors: plain.errors },
+      ratio: round(mcp.callsPerSecond / plain.callsPerSecond, 2),
+      memory: { ...(idle ? { idle } : {}), ...(afterRun ? { afterRun } : {}) },
+    };
+  } finally {
+    clearInterval(clearRequests);
+    await session.close();
+    await direct.close();
+    await sandbox.close();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  console.log(JSON.stringify(await runConcurrency(), null, 2));
+}

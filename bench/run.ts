@@ -1,0 +1,222 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { version } from "../src/version.js";
+import { runCallOverhead } from "./call-overhead.js";
+import { runColdStart } from "./cold-start.js";
+import { runConcurrency } from "./concurrency.js";
+import { runContextCost } from "./context-cost.js";
+import { round } from "./stats.js";
+
+const usage = `npm run bench [-- options]
+
+  --runs N          cold-start runs per server (default 9, after one warm-up each)
+  --calls N         sequential calls per path for the call overhead (default 2000)
+  --total N         calls in the concurrency run (default 5000)
+  --in-flight N     calls in flight in the concurrency run (default 64)
+  --skip-upload     leave out the upload throughput (BENCH_UPLOAD_MIB sizes it otherwise)
+  --out FILE        where the JSON goes (default bench/results.json)
+
+BENCH_PROFILE_DIR=DIR runs mediagate under node --cpu-prof and writes its profiles to DIR.
+`;
+
+interface UploadFigures {
+  mediagateMiBps: number;
+  directMiBps: number;
+  ratio: number;
+  peakRssMiB: number;
+  sizeMiB: number;
+}
+
+interface Row {
+  measure: string;
+  goal: string;
+  figure: string;
+  pass: boolean | undefined;
+}
+
+const positive = (name: string, value: string | undefined, fallback: number) => {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a positive integer`);
+  return number;
+};
+
+/** The upload benchmark lives in its own module; it is optional so the rest runs without it. */
+async function runUpload(sizeMiB: number | undefined): Promise<UploadFigures | { skipped: string }> {
+  if (!existsSync(path.join(import.meta.dirname, "upload.ts")))
+    return { skipped: "bench/upload.ts is not there" };
+  const specifier = "./upload.js";
+  const module = (await import(specifier)) as {
+    runUploadBench(options?: { sizeMiB?: number }): Promise<UploadFigures>;
+  };
+  return module.runUploadBench(sizeMiB === undefined ? {} : { sizeMiB });
+}
+
+function table(rows: Row[]): string {
+  const header = ["measure", "goal", "figure", "result"];
+  const cells = rows.map((row) => [
+    row.measure,
+    row.goal,
+    row.figure,
+    row.pass === undefined ? "info" : row.pass ? "pass" : "MISS",
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...cells.map((line) => line[column]?.length ?? 0)),
+  );
+  const line = (values: string[]) =>
+    `| ${values.map((value, column) => value.padEnd(widths[column] ?? 0)).join(" | ")} |`;
+  return [
+    line(header),
+    `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`,
+    ...cells.map(line),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string" },
+      calls: { type: "string" },
+      total: { type: "string" },
+      "in-flight": { type: "string" },
+      "skip-upload": { type: "boolean", default: false },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const uploadMiB =
+    process.env.BENCH_UPLOAD_MIB === undefined ? undefined : Number(process.env.BENCH_UPLOAD_MIB);
+  if (uploadMiB !== undefined && !(uploadMiB > 0))
+    throw new Error("BENCH_UPLOAD_MIB must be a positive number");
+  const began = performance.now();
+  const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
+
+  step("cold start");
+  const coldStart = await runColdStart({ runs: positive("runs", values.runs, 9) });
+  step("context cost");
+  const contextCost = await runContextCost();
+  step("call overhead");
+  const callOverhead = await runCallOverhead({ calls: positive("calls", values.calls, 2000) });
+  step("concurrency");
+  const concurrency = await runConcurrency({
+    total: positive("total", values.total, 5000),
+    inFlight: positive("in-flight", values["in-flight"], 64),
+  });
+  let upload: UploadFigures | { skipped: string };
+  if (values["skip-upload"]) upload = { skipped: "--skip-upload" };
+  else {
+    step("upload");
+    upload = await runUpload(uploadMiB);
+  }
+
+  const mg = contextCost.mediagate;
+  const ref = contextCost.reference;
+  const costliest = mg.perTool
+    .slice(0, 3)
+    .map((tool) => `${tool.name} ${tool.tokens}`)
+    .join(", ");
+  const rows: Row[] = [
+    {
+      measure: "cold start, median (spawn → tools/list)",
+      goal: "≤ 1.0× reference, < 300 ms",
+      figure: `${coldStart.mediagate.medianMs} ms vs ${coldStart.reference.medianMs} ms (${coldStart.ratio}×)`,
+      pass: coldStart.ratio <= 1 && coldStart.mediagate.medianMs < 300,
+    },
+    {
+      measure: "context: tokens per tool, model-visible",
+      goal: "≤ 200",
+      figure: `${mg.modelTokensPerTool} (${mg.tools} tools, ${mg.modelTokens} tokens) vs ${ref.modelTokensPerTool}`,
+      pass: mg.modelTokensPerTool <= 200,
+    },
+    {
+      measure: "context: tools/list payload",
+      goal: "",
+      figure: `${mg.payloadBytes} B, ${mg.payloadTokens} tokens (${mg.tokensPerTool}/tool) vs ${ref.payloadBytes} B, ${ref.payloadTokens} tokens (${ref.tokensPerTool}/tool)`,
+      pass: undefined,
+    },
+    { measure: "context: costliest tools (tokens)", goal: "", figure: costliest, pass: undefined },
+    {
+      measure: "call overhead, p50 added (aioz_get_audio)",
+      goal: "≤ 300 µs",
+      figure: `${callOverhead.addedUsP50} µs (MCP ${callOverhead.mcpUs.p50} vs direct ${callOverhead.directUs.p50} µs)`,
+      pass: callOverhead.addedUsP50 <= 300,
+    },
+    {
+      measure: "call overhead, p99",
+      goal: "",
+      figure: `MCP ${callOverhead.mcpUs.p99} vs direct ${callOverhead.directUs.p99} µs (+${callOverhead.addedUsP99})`,
+      pass: undefined,
+    },
+    {
+      measure: `concurrency, ${concurrency.inFlight} in flight, ${concurrency.total} calls`,
+      goal: "0 errors",
+      figure: `${concurrency.mcp.callsPerSecond} calls/s vs direct ${concurrency.direct.callsPerSecond} (${concurrency.ratio}×), ${concurrency.mcp.errors} errors`,
+      pass: concurrency.mcp.errors === 0,
+    },
+    {
+      measure: "memory: server RSS idle after tools/list",
+      goal: "",
+      figure: `${concurrency.memory.idle?.rssMiB ?? "n/a"} MiB (reference ${coldStart.reference.idle?.rssMiB ?? "n/a"} MiB)`,
+      pass: undefined,
+    },
+    {
+      measure: "memory: server peak RSS, concurrency run",
+      goal: "",
+      figure: `${concurrency.memory.afterRun?.peakRssMiB ?? "n/a"} MiB`,
+      pass: undefined,
+    },
+  ];
+  if ("skipped" in upload) {
+    rows.push({
+      measure: "upload throughput",
+      goal: "",
+      figure: `skipped: ${upload.skipped}`,
+      pass: undefined,
+    });
+  } else {
+    rows.push({
+      measure: `upload ${upload.sizeMiB} MiB`,
+      goal: "",
+      figure: `${upload.mediagateMiBps} MiB/s vs direct ${upload.directMiBps} MiB/s (${upload.ratio}×), peak RSS ${upload.peakRssMiB} MiB`,
+      pass: undefined,
+    });
+  }
+
+  const results = {
+    mediagate: version,
+    date: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? "",
+    },
+    seconds: round((performance.now() - began) / 1000),
+    coldStart,
+    contextCost,
+    callOverhead,
+    concurrency,
+    upload,
+    goals: rows
+      .filter((row) => row.pass !== undefined)
+      .map(({ measure, goal, pass }) => ({ measure, goal, pass })),
+  };
+  const out = path.resolve(values.out ?? path.join(import.meta.dirname, "results.json"));
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(table(rows));
+  console.log(
+    `\n${results.machine.cpus} × ${results.machine.cpu}, Node ${process.version}; ${results.seconds} s; figures in ${path.relative(process.cwd(), out)}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,82 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/** A server to measure: how to start it over stdio. */
+export interface Target {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** Only what a server needs, so no variable of the machine changes what is measured. */
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "TMPDIR", "SystemRoot"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * With BENCH_PROFILE_DIR set, mediagate runs under `node --cpu-prof` and writes a .cpuprofile there when its
+ * session ends (open it in Chrome DevTools or VS Code).
+ */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(dir)] : [];
+}
+
+/** The built mediagate CLI, as an MCP client launches it, pointed at the given provider environment. */
+export function mediagate(providerEnv: Record<string, string>): Target {
+  return {
+    name: "mediagate",
+    command: process.execPath,
+    args: [...profileArgs(), path.join(root, "dist/cli.js")],
+    env: { ...baseEnv(), ...providerEnv },
+  };
+}
+
+/** The reference server of the MCP project, over stdio. */
+export function reference(): Target {
+  return {
+    name: "server-everything",
+    command: process.execPath,
+    args: [path.join(root, "node_modules/@modelcontextprotocol/server-everything/dist/index.js"), "stdio"],
+    env: baseEnv(),
+  };
+}
+
+export interface Session {
+  client: Client;
+  /** The server process id, for reading its memory. */
+  pid: number | null;
+  close(): Promise<void>;
+}
+
+/** Starts the target and connects the SDK's client to it over stdio, as an agent's host does. */
+export async function connect(target: Target): Promise<Session> {
+  const transport = new StdioClientTransport({
+    command: target.command,
+    args: target.args,
+    env: target.env,
+    stderr: "ignore",
+  });
+  const client = new Client({ name: "mediagate-bench", version: "1.0.0" });
+  await client.connect(transport);
+  return {
+    client,
+    pid: transport.pid,
+    close: () => client.close(),
+  };
+}
+
+/** True when the module was started directly (`node --import tsx bench/<module>.ts`). */
+export function isMain(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(moduleUrl);
+}
