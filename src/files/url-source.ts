@@ -158,6 +158,9 @@ export async function openUrl(text: string, options: UrlSourceOptions): Promise<
     });
   }
   const { statusCode, headers, body } = response;
+  // Destroying the body (a refusal, a cancel, the end of an upload) must not surface as an unhandled
+  // error; a failure while it is being read still reaches the reader.
+  body.on("error", () => undefined);
   const header = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
