@@ -316,11 +316,11 @@ const rules: Rule[] = [
     rule: />=\s*0/,
   },
   {
-    name: "an upload without file_path",
+    name: "an upload with neither file_path nor url",
     tool: "aioz_upload_audio",
     args: { title: "No file" },
     field: /file_path/,
-    rule: /required/,
+    rule: /exactly one of file_path and url/,
   },
   // AI Studios
   {

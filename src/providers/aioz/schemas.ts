@@ -6,7 +6,9 @@ export const audioId = z
   .min(1)
   .max(128)
   .regex(/^(?!\.\.?$)/, { error: 'must be an audio id, not "." or ".."' })
-  .describe("AIOZ audio (media) id");
+  .describe(
+    "AIOZ audio (media) id, as returned by aioz_create_audio or aioz_list_audio; up to 128 characters",
+  );
 
 export const resolutions = ["standard", "good", "highest", "lossless"] as const;
 export const resolution = z.enum(resolutions);
@@ -23,9 +25,9 @@ export const quality = z
       .describe("Must match type: hls → mpegts or mp4; dash → fmp4"),
     audio_config: z
       .object({
-        codec: z.enum(["aac"]).default("aac").describe("aac only"),
+        codec: z.enum(["aac"]).default("aac").describe("aac only; default aac"),
         bitrate: z.int().positive().describe("Bits/s, positive integer, e.g. 128000"),
-        channels: z.enum(["2"]).default("2").describe('"2" (stereo) only'),
+        channels: z.enum(["2"]).default("2").describe('"2" (stereo) only; default "2"'),
         sample_rate: z
           .literal(sampleRates)
           .meta({ type: "integer" })
@@ -40,8 +42,10 @@ export const quality = z
     path: ["container_type"],
   });
 
-export const metadata = z.array(z.object({ key: z.string(), value: z.string() })).describe("Key/value pairs");
-export const tags = z.array(z.string()).describe("Tags");
+export const metadata = z
+  .array(z.object({ key: z.string().describe("Key"), value: z.string().describe("Value") }))
+  .describe("Key/value pairs");
+export const tags = z.array(z.string().describe("Tag")).describe("Tags");
 
 const qualityStatus = z.object({ name: z.string(), status: z.string(), type: z.string() });
 

@@ -21,7 +21,7 @@ const chunkSize = z
   .max(maxChunkSize)
   .optional()
   .describe(
-    "Part size in bytes (default 52428800 = 50 MiB). AIOZ needs 50-200 MB per part except the last; give the same value again when resuming",
+    "Part size in bytes, 1024 to 200 MB (default 52428800 = 50 MiB). AIOZ needs 50-200 MB per part except the last; give the same value again when resuming",
   );
 
 const filePath = z
@@ -152,7 +152,9 @@ const uploadInput = z
       .min(1)
       .optional()
       .describe("Title for a new audio object; default the file name"),
-    audio_id: audioId.optional().describe("Existing audio object to upload into (to resume an upload)"),
+    audio_id: audioId
+      .optional()
+      .describe("Existing audio object to upload into (to resume an upload); up to 128 characters"),
     description: z.string().optional().describe("Description for a new audio object"),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
