@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { Agent, type Dispatcher, request, errors as undiciErrors } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { log } from "../log.js";
 import type { Authenticator, Provider, ProviderConfig } from "../providers/types.js";
 import { kindForStatus, MediagateError, remedyFor } from "./errors.js";
@@ -39,9 +39,18 @@ export interface ClientOptions {
   maxResponseBytes?: number;
 }
 
+// undici is loaded on the first provider request, not at start-up: it is a large share of the time a
+// client waits for tools/list, and listing tools needs no HTTP client.
+let undici: Promise<typeof import("undici")> | undefined;
+const loadUndici = () => {
+  undici ??= import("undici");
+  return undici;
+};
+
 let sharedAgent: Agent | undefined;
 /** One connection pool for every provider, so connections are reused across calls. */
-export function defaultDispatcher(): Agent {
+export async function defaultDispatcher(): Promise<Agent> {
+  const { Agent } = await loadUndici();
   sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 64, pipelining: 1 });
   return sharedAgent;
 }
@@ -69,7 +78,8 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
   readonly provider: Provider<C>;
   readonly config: C;
   private readonly authenticator: Authenticator;
-  private readonly dispatcher: Dispatcher;
+  /** The shared pool, set on the first request, unless one was given. */
+  private dispatcher: Dispatcher | undefined;
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
@@ -78,7 +88,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     this.provider = provider;
     this.config = config;
     this.authenticator = provider.auth(config);
-    this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.dispatcher = options.dispatcher;
     this.policy = options.retryPolicy ?? defaultRetryPolicy;
     this.timeoutMs = options.timeoutMs ?? config.requestTimeoutMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
@@ -161,6 +171,8 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     let status: number;
     let text: string;
     let responseHeaders: Record<string, string | string[] | undefined>;
+    const { request, errors: undiciErrors } = await loadUndici();
+    this.dispatcher ??= await defaultDispatcher();
     try {
       const response = await request(url, {
         method: req.method,

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
-import { Agent, buildConnector, type Dispatcher, interceptors, request } from "undici";
+import type { buildConnector, Dispatcher } from "undici";
 import { MediagateError } from "../client/errors.js";
 
 /** Addresses a `url` source may not reach from a server others call over HTTP: loopback, private, link-local, etc. */
@@ -59,7 +59,7 @@ type LookupCallback = (
  * A dispatcher whose every connection (redirects included) is checked where it is made: the addresses
  * the name actually resolved to, not just the host name, so DNS tricks cannot reach a private address.
  */
-function guardedDispatcher(): Dispatcher {
+function guardedDispatcher({ Agent, buildConnector, interceptors }: typeof import("undici")): Dispatcher {
   const lookup = (hostname: string, options: object, callback: LookupCallback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
@@ -84,12 +84,12 @@ function guardedDispatcher(): Dispatcher {
 
 let openDispatcher: Dispatcher | undefined;
 let privateDispatcher: Dispatcher | undefined;
-function dispatcherFor(allowPrivate: boolean): Dispatcher {
+function dispatcherFor(undici: typeof import("undici"), allowPrivate: boolean): Dispatcher {
   if (allowPrivate) {
-    openDispatcher ??= new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
+    openDispatcher ??= new undici.Agent().compose(undici.interceptors.redirect({ maxRedirections: 5 }));
     return openDispatcher;
   }
-  privateDispatcher ??= guardedDispatcher();
+  privateDispatcher ??= guardedDispatcher(undici);
   return privateDispatcher;
 }
 
@@ -138,11 +138,13 @@ export async function openUrl(text: string, options: UrlSourceOptions): Promise<
   const offset = options.offset ?? 0;
   const name = decodeURIComponent(url.pathname.split("/").filter(Boolean).at(-1) ?? "") || url.hostname;
   let response: Dispatcher.ResponseData;
+  // Loaded when a URL is opened, not at start-up: listing tools needs no HTTP client.
+  const undici = await import("undici");
   try {
-    response = await request(url, {
+    response = await undici.request(url, {
       method: "GET",
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-      dispatcher: dispatcherFor(options.allowPrivate),
+      dispatcher: dispatcherFor(undici, options.allowPrivate),
       signal: options.signal,
       headersTimeout: 30_000,
       bodyTimeout: 60_000,
