@@ -161,10 +161,11 @@ describe("mediagate --http", () => {
 
   test("refuses a Host or Origin that is not loopback with 403 (DNS rebinding)", async () => {
     const port = new URL(first.url).port;
-    for (const headers of [
+    const refused: Record<string, string>[] = [
       { host: `evil.example.com:${port}` },
       { host: `127.0.0.1:${port}`, origin: "http://evil.example.com" },
-    ]) {
+    ];
+    for (const headers of refused) {
       const status = await rawPost(first.url, { ...mcpHeaders, ...headers }, JSON.stringify(initialize));
       assert.equal(status, 403, JSON.stringify(headers));
     }
