@@ -308,6 +308,58 @@ describe("broken answers", () => {
     failed(await h.call("videodb_list_videos"), /VideoDB/, /larger than 8 MiB/);
   });
 
+  it("an answer without the stream URL becomes a clear error naming the provider and the field", async () => {
+    h.sandbox.videodb.inject({
+      route: `/video/${video}/stream/`,
+      status: 200,
+      body: '{"success":true,"data":{}}',
+    });
+    failed(await h.call("videodb_generate_stream", { video_id: video }), /VideoDB/, /stream_url/);
+  });
+
+  it("an audio URL answer with neither stream_url nor signed_url is an error, not an empty URL", async () => {
+    h.sandbox.videodb.inject({
+      route: "/audio/a-7d2e4b9f1c6a3058/generate_url",
+      status: 200,
+      body: '{"success":true,"data":{"url":null}}',
+    });
+    failed(
+      await h.call("videodb_generate_audio_url", { audio_id: "a-7d2e4b9f1c6a3058" }),
+      /VideoDB/,
+      /stream_url/,
+    );
+  });
+
+  it("a text-to-speech answer without downloadUrl is an error naming AI Studios", async () => {
+    h.sandbox.aistudios.inject({
+      route: "/api/odin/v3/simple/audio",
+      status: 200,
+      body: '{"success":true,"data":{"fileName":"x.wav"}}',
+    });
+    failed(
+      await h.call("aistudios_export_audio", { language: "en", text: "Hi", model: "M000045058" }),
+      /AI Studios/,
+      /downloadUrl/,
+    );
+  });
+
+  it("a created audio without an id is an error naming AIOZ Stream", async () => {
+    h.sandbox.aioz.inject({
+      route: "/media/create",
+      status: 201,
+      body: '{"status":"success","data":{"title":"x"}}',
+    });
+    failed(await h.call("aioz_create_audio", { title: "x" }), /AIOZ Stream/, /id/);
+  });
+
+  it("a 204 No Content answer to DELETE is a success", async () => {
+    h.sandbox.aioz.inject({ route: "/media/some-audio", method: "DELETE", status: 204, body: "" });
+    assert.deepEqual(succeeded(await h.call("aioz_delete_audio", { audio_id: "some-audio" })), {
+      deleted: true,
+      audio_id: "some-audio",
+    });
+  });
+
   it("a dropped connection on GET is retried and the call succeeds", async () => {
     h.sandbox.aistudios.inject({ route: "/api/odin/v3/model", drop: true });
     succeeded(await h.call("aistudios_list_models"));

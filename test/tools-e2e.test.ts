@@ -664,7 +664,8 @@ describe("alternative credentials", () => {
 
   before(async () => {
     alt = await startHarness({
-      sandbox: { jobDurationMs: 200 },
+      // Every job fails here, so failed jobs can be checked too.
+      sandbox: { jobDurationMs: 100, failureRate: 1 },
       env: {
         AIOZ_STREAM_TOKEN: "",
         AIOZ_STREAM_PUBLIC_KEY: "sandbox-aioz-public",
@@ -701,7 +702,45 @@ describe("alternative credentials", () => {
     assert.equal(second?.headers.authorization, token, "the cached token is reused");
   });
 
+  it("AI Studios: a cached token the provider refuses is exchanged again once, and the call succeeds", async () => {
+    succeeded(await alt.call("aistudios_list_models"));
+    alt.sandbox.aistudios.clearRequests();
+    alt.sandbox.aistudios.inject({ route: "/api/odin/v3/model", status: 401 });
+    succeeded(await alt.call("aistudios_list_models"));
+    const requests = alt.sandbox.aistudios.requests;
+    assert.deepEqual(routesOf(requests), [
+      `GET ${studioPath("/api/odin/v3/model")}`,
+      `POST ${studioPath("/api/odin/v3/auth/token")}`,
+      `GET ${studioPath("/api/odin/v3/model")}`,
+    ]);
+    assert.notEqual(requests[2]?.headers.authorization, requests[0]?.headers.authorization, "a fresh token");
+  });
+
+  it("a VideoDB generation that fails comes back as a failed job with the provider's reason", async () => {
+    const outcome = await alt.call("videodb_generate_video", { prompt: "Doomed", wait_s: 20 });
+    const job = succeeded(outcome).job as Record<string, unknown>;
+    assert.equal(job.status, "failed");
+    assert.match(String(job.error), /failed/);
+    assert.match(outcome.text, /failed/);
+  });
+
+  it("an AIOZ transcode that fails comes back as a failed job from job_wait", async () => {
+    const file = path.join(alt.filesDir, "fail.bin");
+    await writeFile(file, Buffer.alloc(100, 3));
+    const uploaded = succeeded(
+      await alt.call("aioz_upload_audio", { file_path: file, chunk_size_bytes: 1024, wait_s: 0 }),
+    );
+    const id = String((uploaded.job as Record<string, unknown>).id);
+    const job = succeeded(await alt.call("job_wait", { job_id: id, timeout_s: 20 })).job as Record<
+      string,
+      unknown
+    >;
+    assert.equal(job.status, "failed");
+    assert.match(String(job.error), /fail/);
+  });
+
   it("AIOZ public and secret keys go in the stream-public-key and stream-secret-key headers, without Authorization", async () => {
+    alt.sandbox.aioz.clearRequests();
     succeeded(await alt.call("aioz_get_audio", { audio_id: aiozSeedId }));
     const request = onlyRequest(alt.sandbox.aioz.requests);
     assert.equal(request.headers["stream-public-key"], "sandbox-aioz-public");

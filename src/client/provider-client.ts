@@ -235,6 +235,8 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
       }
     }
     const ok = status >= 200 && status < 300;
+    // No Content is a whole answer: the tools that get it (delete, update) need no data.
+    if ((status === 204 || status === 205) && parsed === undefined && !parseFailed) return undefined;
     const unwrapped = parsed === undefined || parseFailed ? undefined : this.provider.unwrap(status, parsed);
     if (!ok) {
       const kind = kindForStatus(status);

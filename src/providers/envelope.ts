@@ -1,3 +1,5 @@
+import { MediagateError } from "../client/errors.js";
+
 /** Small readers for providers' loosely typed answers. */
 
 export function asRecord(value: unknown): Record<string, unknown> {
@@ -25,4 +27,20 @@ export function compact<T extends Record<string, unknown>>(object: T): Partial<T
   return Object.fromEntries(
     Object.entries(object).filter(([, value]) => value !== undefined && value !== null && value !== ""),
   ) as Partial<T>;
+}
+
+/**
+ * A string the tool's result cannot do without (a URL, an id). Its absence makes a clear error naming the
+ * provider and the field, rather than a result with an empty URL.
+ */
+export function requiredString(value: unknown, field: string, provider: string): string {
+  const text = asString(value);
+  if (text === undefined) {
+    throw new MediagateError("bad_response", `answered without ${field}`, {
+      provider,
+      remedy:
+        "The provider's answer lacks what this tool returns; try again, and check the base URL points at the provider's API.",
+    });
+  }
+  return text;
 }

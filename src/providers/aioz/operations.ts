@@ -2,7 +2,7 @@ import { z } from "zod";
 import { describeJob, jobSchema } from "../../jobs/job.js";
 import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
 import { defineOperation, type Operation } from "../../tools/operation.js";
-import { asNumber, asRecord } from "../envelope.js";
+import { asNumber, asRecord, requiredString } from "../envelope.js";
 import {
   audioId,
   audioSchema,
@@ -36,7 +36,10 @@ const createAudio = defineOperation({
   output: z.object({ audio: audioSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   request: (input) => ({ body: { type: "audio", ...input } }),
-  toResult: (data) => ({ audio: toAudio(data) }),
+  toResult: (data) => {
+    requiredString(asRecord(data).id, "the new audio's id", "AIOZ Stream");
+    return { audio: toAudio(data) };
+  },
   summary: (result) => `Created audio ${result.audio.id} (${result.audio.status}).`,
 });
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineOperation, type Operation } from "../../tools/operation.js";
-import { asArray, asRecord, asString, compact } from "../envelope.js";
+import { asArray, asRecord, asString, compact, requiredString } from "../envelope.js";
 
 const docs = "https://docs.aistudios.com/docs/api/simple";
 
@@ -75,7 +75,7 @@ const exportAudio = defineOperation({
     const record = asRecord(data);
     return {
       file_name: asString(record.fileName) ?? "",
-      download_url: asString(record.downloadUrl) ?? "",
+      download_url: requiredString(record.downloadUrl, "downloadUrl", "AI Studios"),
       meta: asArray(record.metaList).map(asRecord),
     };
   },

@@ -3,7 +3,7 @@ import { MediagateError } from "../../client/errors.js";
 import { describeJob, jobSchema } from "../../jobs/job.js";
 import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
 import { defineOperation, type Operation } from "../../tools/operation.js";
-import { asArray, asNumber, asRecord, asString } from "../envelope.js";
+import { asArray, asNumber, asRecord, asString, requiredString } from "../envelope.js";
 import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
 
 const docs = "https://docs.videodb.io/api-reference";
@@ -88,7 +88,10 @@ const generateStream = defineOperation({
   toResult: (data) => {
     const record = asRecord(data);
     const player = asString(record.player_url);
-    return { stream_url: asString(record.stream_url) ?? "", ...(player ? { player_url: player } : {}) };
+    return {
+      stream_url: requiredString(record.stream_url, "stream_url", "VideoDB"),
+      ...(player ? { player_url: player } : {}),
+    };
   },
   summary: (result) => `Stream: ${result.stream_url}`,
 });
@@ -111,7 +114,9 @@ const generateAudioUrl = defineOperation({
   // The API answers data.stream_url; older deployments data.signed_url.
   toResult: (data) => {
     const record = asRecord(data);
-    return { url: asString(record.stream_url) ?? asString(record.signed_url) ?? "" };
+    return {
+      url: requiredString(record.stream_url ?? record.signed_url, "stream_url (or signed_url)", "VideoDB"),
+    };
   },
   summary: (result) => `Audio URL: ${result.url}`,
 });
