@@ -7,6 +7,7 @@ import type { ProviderId } from "../providers/types.js";
 import { runOperation } from "./execute.js";
 import type { Operation, ToolContext, ToolsetId } from "./operation.js";
 import { errorResult, successResult } from "./result.js";
+import { serveToolList } from "./tool-list.js";
 
 /** Every operation mediagate has, in the order tools are listed. */
 export const allOperations: readonly Operation[] = [
@@ -93,6 +94,7 @@ export function registerOperations(
         callOperation(operation, args, makeContext(extra as unknown as ToolCallExtra), secrets),
     );
   }
+  serveToolList(server, operations);
 }
 
 export function unconfiguredError(provider: ProviderId): MediagateError {
