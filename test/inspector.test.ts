@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { cliPath } from "./helpers/harness.js";
-import { cleanEnv, type ServerProcess, startServerProcess } from "./helpers/server-process.js";
+import {
+  cleanEnv,
+  connectHttpClient,
+  type ServerProcess,
+  startServerProcess,
+} from "./helpers/server-process.js";
 
 const run = promisify(execFile);
 const inspector = path.resolve(import.meta.dirname, "../node_modules/.bin/mcp-inspector");
@@ -26,6 +33,22 @@ async function inspect(target: string[], args: string[]): Promise<Record<string,
 function resultText(result: Record<string, unknown>): string {
   const content = result.content as { type: string; text?: string }[];
   return content.map((block) => block.text ?? "").join("\n");
+}
+
+/** Every http(s) URL in a value, as the agent would find them in the result text. */
+function urlsIn(value: unknown): string[] {
+  return JSON.stringify(value).match(/https?:\/\/[^"\\\s]+/g) ?? [];
+}
+
+/** Opens a URL; for an HLS playlist also its first entry, so a manifest that names missing media fails. */
+async function assertOpens(url: string): Promise<void> {
+  const response = await fetch(url);
+  assert.equal(response.status, 200, url);
+  const body = await response.text();
+  if (!body.startsWith("#EXTM3U")) return;
+  const entry = body.split("\n").find((line) => line.trim() !== "" && !line.startsWith("#"));
+  assert.ok(entry, `${url} lists media`);
+  await assertOpens(new URL(entry.trim(), url).href);
 }
 
 describe("the MCP Inspector CLI against the built server", () => {
@@ -59,11 +82,15 @@ describe("the MCP Inspector CLI against the built server", () => {
 
   describe("over Streamable HTTP (what npm start serves)", () => {
     let server: ServerProcess;
+    let filesDir: string;
     before(async () => {
-      server = await startServerProcess(["--sandbox"], cleanEnv());
+      filesDir = await mkdtemp(path.join(os.tmpdir(), "mediagate-inspector-"));
+      await writeFile(path.join(filesDir, "voice.mp3"), Buffer.alloc(3000, 7));
+      server = await startServerProcess(["--sandbox"], cleanEnv({ MEDIAGATE_FILE_ROOTS: filesDir }));
     });
     after(async () => {
       await server?.kill();
+      if (filesDir) await rm(filesDir, { recursive: true, force: true });
     });
 
     test("lists the tools", async () => {
@@ -85,6 +112,67 @@ describe("the MCP Inspector CLI against the built server", () => {
         const response = await fetch(url);
         assert.equal(response.status, 200, `${field} ${url}`);
         await response.arrayBuffer();
+      }
+    });
+
+    test("every tool answers against the sandbox, and every URL in the results opens", async () => {
+      const mcp = await connectHttpClient(server.url);
+      try {
+        const urls = new Set<string>();
+        const called = new Set<string>();
+        const call = async (name: string, args: Record<string, unknown> = {}) => {
+          const result = await mcp.callTool({ name, arguments: args });
+          assert.notEqual(result.isError, true, `${name}: ${JSON.stringify(result.content)}`);
+          called.add(name);
+          for (const url of urlsIn(result.structuredContent)) urls.add(url);
+          // biome-ignore lint/suspicious/noExplicitAny: the test reads result shapes the schemas guarantee
+          return result.structuredContent as Record<string, any>;
+        };
+        const { videos } = await call("videodb_list_videos");
+        const { audios } = await call("videodb_list_audios");
+        await call("videodb_generate_stream", {
+          video_id: videos[0].id,
+          timeline: [
+            [0, 4],
+            [10, 12],
+          ],
+        });
+        await call("videodb_generate_audio_url", { audio_id: audios[0].id });
+        const generation = await call("videodb_generate_video", {
+          prompt: "a lighthouse at dusk",
+          wait_s: 0,
+        });
+        const created = await call("aioz_create_audio", { title: "mediagate test" });
+        const audioId = created.audio.id as string;
+        await call("aioz_get_audio", { audio_id: audioId });
+        await call("aioz_update_audio", { audio_id: audioId, title: "renamed" });
+        await call("aioz_upload_audio_part", { audio_id: audioId, file_path: "voice.mp3", index: 0 });
+        const completed = await call("aioz_complete_audio_upload", { audio_id: audioId, wait_s: 0 });
+        const upload = await call("aioz_upload_audio", { file_path: "voice.mp3", wait_s: 0 });
+        await call("aioz_list_audio", { limit: 10 });
+        await call("aioz_estimate_transcode_cost", { qualities: ["standard"], duration: 60 });
+        await call("aistudios_list_models");
+        await call("aistudios_export_audio", {
+          language: "en",
+          text: "Hello from mediagate",
+          model: "M000045058",
+        });
+        await call("job_status", { job_id: generation.job.id });
+        for (const job of [generation.job, completed.job, upload.job]) {
+          const waited = await call("job_wait", { job_id: job.id, timeout_s: 30 });
+          assert.equal(waited.job.status, "done", JSON.stringify(waited.job));
+        }
+        const { tools } = await mcp.listTools();
+        assert.deepEqual(
+          tools.map((tool) => tool.name).filter((name) => !called.has(name) && name !== "aioz_delete_audio"),
+          [],
+          "every tool but the delete was called",
+        );
+        assert.ok(urls.size > 10, `${urls.size} URLs`);
+        for (const url of urls) await assertOpens(url);
+        await call("aioz_delete_audio", { audio_id: audioId });
+      } finally {
+        await mcp.close();
       }
     });
   });
