@@ -6,7 +6,7 @@ import { maxWaitSeconds, pollJob, waitWithin } from "./wait.js";
 const jobIdField = z
   .string()
   .min(3)
-  .describe('Job id from the tool that started the job, e.g. "videodb:job-123" or "aioz:<media id>"');
+  .describe('Job id a tool returned, e.g. "videodb:job-123" or "aioz:<media id>"');
 
 const jobStatus = defineOperation({
   name: "job_status",

@@ -17,7 +17,7 @@ export const waitSeconds = z
   .max(maxWaitSeconds)
   .default(defaultStartWaitSeconds)
   .describe(
-    `Seconds to wait for the result before returning the job (0-${maxWaitSeconds}; default ${defaultStartWaitSeconds}; 0 = at once)`,
+    `Seconds to wait for the result (0-${maxWaitSeconds}; default ${defaultStartWaitSeconds}; 0 = return the job at once)`,
   );
 
 export function startedJob(provider: ProviderId, remoteId: string, kind: string): Job {

@@ -139,7 +139,7 @@ const estimateCost = defineOperation({
   see: `${docs}#calculate-transcode-price`,
   route: "GET /media/cost",
   input: z.object({
-    qualities: z.array(resolution).min(1).describe("Presets: standard, good, highest, lossless"),
+    qualities: z.array(resolution).min(1).describe("Presets"),
     duration: z.number().positive().describe("Seconds, > 0"),
   }),
   output: z.object({ price_usd: z.number(), is_enough: z.boolean() }),

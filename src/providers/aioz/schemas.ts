@@ -6,9 +6,7 @@ export const audioId = z
   .min(1)
   .max(128)
   .regex(/^(?!\.\.?$)/, { error: 'must be an audio id, not "." or ".."' })
-  .describe(
-    "AIOZ audio (media) id, as returned by aioz_create_audio or aioz_list_audio; up to 128 characters",
-  );
+  .describe("AIOZ audio id from aioz_create_audio or aioz_list_audio; up to 128 characters");
 
 export const resolutions = ["standard", "good", "highest", "lossless"] as const;
 export const resolution = z.enum(resolutions);
@@ -18,20 +16,17 @@ const containerTypes: Record<string, readonly string[]> = { hls: ["mpegts", "mp4
 
 export const quality = z
   .object({
-    resolution: resolution.describe("standard, good, highest or lossless"),
+    resolution: resolution.describe("Preset"),
     type: z.enum(["hls", "dash"]).describe("hls or dash"),
     container_type: z
       .enum(["mpegts", "mp4", "fmp4"])
       .describe("Must match type: hls → mpegts or mp4; dash → fmp4"),
     audio_config: z
       .object({
-        codec: z.enum(["aac"]).default("aac").describe("aac only; default aac"),
+        codec: z.enum(["aac"]).default("aac").describe("Codec; default aac"),
         bitrate: z.int().positive().describe("Bits/s, positive integer, e.g. 128000"),
-        channels: z.enum(["2"]).default("2").describe('"2" (stereo) only; default "2"'),
-        sample_rate: z
-          .literal(sampleRates)
-          .meta({ type: "integer" })
-          .describe(`Hz, one of ${sampleRates.join(", ")}`),
+        channels: z.enum(["2"]).default("2").describe('Stereo; default "2"'),
+        sample_rate: z.literal(sampleRates).meta({ type: "integer" }).describe("Sample rate, Hz"),
         language: z.string().optional().describe("BCP 47 tag, e.g. en"),
         index: z.int().min(0).optional().describe("Track index in the input, usually 0"),
       })
@@ -45,7 +40,7 @@ export const quality = z
 export const metadata = z
   .array(z.object({ key: z.string().describe("Key"), value: z.string().describe("Value") }))
   .describe("Key/value pairs");
-export const tags = z.array(z.string().describe("Tag")).describe("Tags");
+export const tags = z.array(z.string()).describe("Tags");
 
 const qualityStatus = z.object({ name: z.string(), status: z.string(), type: z.string() });
 

@@ -21,7 +21,7 @@ const chunkSize = z
   .max(maxChunkSize)
   .optional()
   .describe(
-    "Part size in bytes, 1024 to 200 MB (default 52428800 = 50 MiB). AIOZ needs 50-200 MB per part except the last; give the same value again when resuming",
+    "Part size in bytes, 1024 to 200 MB; default 52428800 (50 MiB). AIOZ needs 50-200 MB parts except the last; reuse it when resuming",
   );
 
 const filePath = z
@@ -110,7 +110,7 @@ const uploadAudioPart = defineOperation({
   name: "aioz_upload_audio_part",
   title: "Upload one part of an audio file",
   description:
-    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object: the part's bytes with their MD5 and Content-Range. Parts go in order from 0, each chunk_size_bytes long (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does all of this in one call.",
+    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts go in order from 0, each chunk_size_bytes long (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does all of this in one call.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   route: "POST /media/{audio_id}/part",
@@ -144,7 +144,7 @@ const uploadInput = z
       .min(1)
       .optional()
       .describe(
-        "http(s) URL of the file to upload, streamed through without being stored; or give file_path. The server must send Content-Length unless the file fits in one part",
+        "http(s) URL of the file, streamed, not stored; or give file_path. It must send Content-Length unless the file fits in one part",
       ),
     title: z
       .string()
@@ -262,7 +262,7 @@ const uploadAudio = defineOperation({
   name: "aioz_upload_audio",
   title: "Upload an audio file to AIOZ",
   description:
-    "Upload an audio file in one call, from a local file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: create the audio object (unless audio_id is given), send every part in order (MD5 and Content-Range each, streamed, a failed part retried on its own), complete, and return the transcoding job (waits up to wait_s). If a part fails, the error says how to resume: call again with audio_id and start_index.",
+    "Upload an audio file in one call from file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: creates the audio object (unless audio_id is given), sends every part in order, completes, and returns the transcoding job (waits up to wait_s). If a part fails, the error says how to resume: call again with audio_id and start_index.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   input: uploadInput,
