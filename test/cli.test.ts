@@ -201,6 +201,29 @@ describe("mediagate command line", () => {
     assert.ok(packageJson.files.includes("server.json") && packageJson.files.includes("mcp.json"));
   });
 
+  test("--sandbox with MEDIAGATE_SANDBOX_FAILURE_RATE=1 fails every job, saying the sandbox did it", async () => {
+    const client = new Client({ name: "mediagate-test", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [cliPath, "--sandbox"],
+        env: cleanEnv({ MEDIAGATE_SANDBOX_FAILURE_RATE: "1" }),
+        stderr: "pipe",
+      }),
+    );
+    try {
+      const result = await client.callTool({
+        name: "videodb_generate_video",
+        arguments: { prompt: "a storm at sea", wait_s: 30 },
+      });
+      const job = (result.structuredContent as { job: { status: string; error?: string } }).job;
+      assert.equal(job.status, "failed");
+      assert.match(job.error ?? "", /sandbox/i);
+    } finally {
+      await client.close();
+    }
+  });
+
   test("--sandbox over stdio serves every tool and tells the agent it is the sandbox", async () => {
     const client = new Client({ name: "mediagate-test", version: "1.0.0" });
     const transport = new StdioClientTransport({
