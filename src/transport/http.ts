@@ -257,7 +257,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return false;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== "null") {
+    // Clients outside a browser send no Origin; a page's requests carry one, "null" from a sandboxed frame.
+    if (origin !== undefined) {
       const originHost = hostnameOf(origin, true);
       if (!originHost || !allowedHostnames.includes(originHost)) {
         sendJson(
