@@ -8,13 +8,7 @@ import { runDoctor } from "./doctor.js";
 import { configureLog, log } from "./log.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
-import {
-  assertSafeBind,
-  parseHost,
-  parsePort,
-  type RunningHttpServer,
-  startHttpServer,
-} from "./transport/http.js";
+import type { RunningHttpServer } from "./transport/http.js";
 import { version } from "./version.js";
 
 const usage = `mediagate ${version}: MCP server for media (VideoDB, AIOZ Stream, AI Studios)
@@ -134,13 +128,19 @@ async function main(argv: string[]): Promise<number> {
     throw configError(`unknown command "${positionals.join(" ")}"; see mediagate --help`);
   }
   // Everything that can be checked without starting anything is checked first.
-  const port = parsePort(values.port ?? "3333");
-  const host = parseHost(values.host ?? "127.0.0.1");
+  // The HTTP transport is loaded only when an HTTP option is given: stdio start-up, which a desktop client
+  // waits for, needs none of it.
+  const http =
+    values.http || values.port !== undefined || values.host !== undefined
+      ? await import("./transport/http.js")
+      : undefined;
+  const port = http?.parsePort(values.port ?? "3333") ?? 3333;
+  const host = http?.parseHost(values.host ?? "127.0.0.1") ?? "127.0.0.1";
   if (!values.http && (values.port !== undefined || values.host !== undefined)) {
     throw configError("--host and --port apply to --http only; add --http");
   }
   const token = process.env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
-  if (values.http) assertSafeBind(host, token);
+  if (values.http) http?.assertSafeBind(host, token);
   let env = process.env;
   let local: LocalSandbox | undefined;
   if (values.sandbox) {
@@ -171,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
     if (values.http) {
       let server: RunningHttpServer;
       try {
+        const { startHttpServer } = await import("./transport/http.js");
         server = await startHttpServer({
           host,
           port,

@@ -1,4 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { MediagateError } from "./client/errors.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { RuntimeConfig, Settings } from "./config.js";
@@ -78,6 +80,19 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext
   };
 }
 
+let ajv: AjvJsonSchemaValidator | undefined;
+/**
+ * The SDK builds an Ajv instance for every server, only to check answers to elicitation requests; that is
+ * most of what creating a server costs (stdio start-up, and every stateless HTTP request). mediagate
+ * elicits nothing, so the instance is made on first use, once per process.
+ */
+const schemaValidator: jsonSchemaValidator = {
+  getValidator(schema) {
+    ajv ??= new AjvJsonSchemaValidator();
+    return ajv.getValidator(schema);
+  },
+};
+
 /** One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request. */
 export function createServer(runtime: Runtime): McpServer {
   const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra);
@@ -87,6 +102,7 @@ export function createServer(runtime: Runtime): McpServer {
     {
       capabilities: { tools: {}, logging: {}, tasks: tasksCapability },
       taskStore: tasks,
+      jsonSchemaValidator: schemaValidator,
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },
   );
