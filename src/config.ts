@@ -69,8 +69,26 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+/**
+ * `MEDIAGATE_REQUEST_TIMEOUT_MS`: the time limit of one attempt of a provider request, in milliseconds
+ * (default 30000; file parts get their own, longer limit). Unset or empty keeps the default.
+ */
+export function parseRequestTimeout(value: string | undefined): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms) || ms < 1) {
+    throw new MediagateError(
+      "invalid_input",
+      `MEDIAGATE_REQUEST_TIMEOUT_MS: "${text}" is not a positive whole number of milliseconds`,
+    );
+  }
+  return ms;
+}
+
 /** Reads the environment once, at start-up; a problem stops start-up with one clear line. */
 export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOptions = {}): Promise<Settings> {
+  const requestTimeoutMs = parseRequestTimeout(env.MEDIAGATE_REQUEST_TIMEOUT_MS);
   const configured = new Map<ProviderId, ProviderConfig>();
   const secrets: string[] = [];
   for (const provider of providers) {
@@ -82,6 +100,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
           `${baseUrlVariables[provider.id]}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
         );
       }
+      if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
       configured.set(provider.id, config);
       secrets.push(...config.secrets);
     }
