@@ -32,6 +32,8 @@ Environment:
   MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
   MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
+  MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)
+  MEDIAGATE_ALLOW_PRIVATE_URLS    1 lets url sources point at private and loopback addresses
   MEDIAGATE_LOG_LEVEL             debug, info (default), warn, error or silent
 
 Exit codes: 0 ok, 1 doctor found a problem, 2 configuration error.
