@@ -154,8 +154,6 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     const name = this.provider.name;
     if (req.signal?.aborted) throw this.cancelled();
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const url = joinUrl(this.config.baseUrl, req.path, req.query);
     const headers: Record<string, string> = { accept: "application/json", ...req.headers, ...authHeaders };
     let body: string | Readable | undefined;
@@ -173,12 +171,23 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     let responseHeaders: Record<string, string | string[] | undefined>;
     const { request, errors: undiciErrors } = await loadUndici();
     this.dispatcher ??= await defaultDispatcher();
+    // One controller and one timer per attempt: AbortSignal.timeout with AbortSignal.any costs several
+    // times as much on every request and keeps its signals alive until a garbage collection.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+    }, timeoutMs);
+    const onCancel = () => controller.abort(req.signal?.reason);
+    req.signal?.addEventListener("abort", onCancel, { once: true });
+    if (req.signal?.aborted) onCancel();
     try {
       const response = await request(url, {
         method: req.method,
         headers,
         body,
-        signal,
+        signal: controller.signal,
         dispatcher: this.dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -190,7 +199,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
       if (error instanceof MediagateError) throw error;
       if (req.signal?.aborted) throw this.cancelled();
       if (
-        deadline.aborted ||
+        timedOut ||
         error instanceof undiciErrors.HeadersTimeoutError ||
         error instanceof undiciErrors.BodyTimeoutError
       ) {
@@ -206,6 +215,9 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
         remedy: remedyFor("network", ""),
         cause: error,
       });
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener("abort", onCancel);
     }
     log("debug", "provider request", {
       provider: this.provider.id,

@@ -11,12 +11,19 @@ export interface ParsedRoute {
   variables: string[];
 }
 
+/** Routes are a fixed set of constants, so each is parsed once rather than on every call. */
+const parsedRoutes = new Map<Route, ParsedRoute>();
+
 export function parseRoute(route: Route): ParsedRoute {
+  const known = parsedRoutes.get(route);
+  if (known) return known;
   const space = route.indexOf(" ");
   const method = route.slice(0, space) as HttpMethod;
   const template = route.slice(space + 1);
   const variables = [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
-  return { method, template, variables };
+  const parsed = { method, template, variables };
+  parsedRoutes.set(route, parsed);
+  return parsed;
 }
 
 /**
