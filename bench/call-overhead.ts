@@ -1,8 +1,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { SANDBOX_SEED, startSandbox } from "../src/sandbox/index.js";
 import { directGetAudio } from "./direct.js";
+import { startRemoteSandbox } from "./sandbox-process.js";
 import { round, type Summary, summarize } from "./stats.js";
-import { connect, isMain, mediagate } from "./targets.js";
+import { connect, floor, isMain, mediagate } from "./targets.js";
 
 export interface CallOverheadOptions {
   /** Calls per path. Default 2000. */
@@ -20,9 +20,13 @@ export interface CallOverheadResult {
   mcpUs: Summary;
   /** µs per call for the same request sent directly with undici. */
   directUs: Summary;
+  /** µs per call through a minimal SDK server proxying the same request (bench/floor-server.ts). */
+  floorUs: Summary;
   /** What MCP and mediagate add to one call, in µs. */
   addedUsP50: number;
   addedUsP99: number;
+  /** What any MCP server over stdio adds on this machine: the floor's p50 over direct. */
+  floorAddedUsP50: number;
   /** p50 µs of the first and the last block of 100 warm-up calls through MCP: how long the warm-up is. */
   warmUp: { calls: number; firstBlockP50Us: number; lastBlockP50Us: number };
 }
@@ -40,28 +44,33 @@ const roundSummary = (summary: Summary): Summary => ({
  * One aioz_get_audio call at a time through the MCP client vs the same request sent directly; the two paths
  * alternate in blocks so that both see the same state of the machine.
  *
- * The warm-up is long on purpose: a request that crosses processes (client → server → emulator and back)
- * starts several times slower on a small virtual machine and settles only after a few thousand round trips
- * (a plain undici request to an emulator in another process shows the same curve), while the direct path
- * stays in one process. The figures are the steady state of a server in use; `warmUp` shows the start.
+ * The emulator runs in its own process, as a provider would, so both paths cross to it and the difference
+ * is what MCP over stdio and mediagate add. The warm-up is long on purpose: requests between processes
+ * start several times slower on a small virtual machine and settle only after a few thousand round trips
+ * (plain undici requests show the same curve). The figures are the steady state of a server in use;
+ * `warmUp` shows the start.
  */
 export async function runCallOverhead(options: CallOverheadOptions = {}): Promise<CallOverheadResult> {
   const calls = options.calls ?? 2000;
   const blockSize = options.blockSize ?? 100;
   const warmUpCalls = options.warmUpCalls ?? 3000;
-  const sandbox = await startSandbox();
-  const session = await connect(mediagate(sandbox.env()));
-  const direct = directGetAudio(sandbox, SANDBOX_SEED.aioz.audioId);
+  const sandbox = await startRemoteSandbox();
+  const session = await connect(mediagate(sandbox.env));
+  const floorSession = await connect(floor(sandbox.env));
+  const direct = directGetAudio(sandbox);
   try {
     // As hosts do: list the tools first (the SDK client then checks each result against its outputSchema).
     await session.client.listTools();
-    const viaMcp = async () => {
-      const result = (await session.client.callTool({
+    await floorSession.client.listTools();
+    const through = (client: typeof session.client) => async () => {
+      const result = (await client.callTool({
         name: "aioz_get_audio",
-        arguments: { audio_id: SANDBOX_SEED.aioz.audioId },
+        arguments: { audio_id: sandbox.audioId },
       })) as CallToolResult;
       if (result.isError) throw new Error(`aioz_get_audio failed: ${JSON.stringify(result.content)}`);
     };
+    const viaMcp = through(session.client);
+    const viaFloor = through(floorSession.client);
     const timeBlock = async (call: () => Promise<void>, samples: number[], count: number) => {
       for (let i = 0; i < count; i++) {
         const started = performance.now();
@@ -73,27 +82,31 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
     for (let done = 0; done < warmUpCalls; done += 100) {
       const samples: number[] = [];
       await timeBlock(viaMcp, samples, 100);
+      await timeBlock(viaFloor, [], 100);
       await timeBlock(direct.call, [], 100);
       warmUpBlocks.push(summarize(samples).p50);
-      sandbox.aioz.clearRequests();
     }
     const mcp: number[] = [];
+    const minimal: number[] = [];
     const plain: number[] = [];
     for (let done = 0; done < calls; done += blockSize) {
       const count = Math.min(blockSize, calls - done);
       await timeBlock(viaMcp, mcp, count);
+      await timeBlock(viaFloor, minimal, count);
       await timeBlock(direct.call, plain, count);
-      sandbox.aioz.clearRequests();
     }
     const mcpUs = roundSummary(summarize(mcp));
     const directUs = roundSummary(summarize(plain));
+    const floorUs = roundSummary(summarize(minimal));
     return {
       calls,
       blockSize,
       mcpUs,
       directUs,
+      floorUs,
       addedUsP50: round(mcpUs.p50 - directUs.p50),
       addedUsP99: round(mcpUs.p99 - directUs.p99),
+      floorAddedUsP50: round(floorUs.p50 - directUs.p50),
       warmUp: {
         calls: warmUpBlocks.length * 100,
         firstBlockP50Us: round(warmUpBlocks[0] ?? Number.NaN),
@@ -102,6 +115,7 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
     };
   } finally {
     await session.close();
+    await floorSession.close();
     await direct.close();
     await sandbox.close();
   }

@@ -4,7 +4,7 @@ import { StdioRpc } from "./stdio-rpc.js";
 import { isMain, mediagate, reference, type Target } from "./targets.js";
 
 export interface ColdStartOptions {
-  /** Measured runs per server, after one warm-up run each. Default 9. */
+  /** Measured runs per server, after one warm-up run each. Default 15. */
   runs?: number;
 }
 
@@ -51,7 +51,7 @@ async function coldStart(target: Target, readIdleMemory: boolean) {
  * the two so that any drift of the machine falls on both alike; the first run of each warms the disk cache.
  */
 export async function runColdStart(options: ColdStartOptions = {}): Promise<ColdStartResult> {
-  const runs = options.runs ?? 9;
+  const runs = options.runs ?? 15;
   const sandbox = await startSandbox();
   try {
     const targets = { mediagate: mediagate(sandbox.env()), reference: reference() };

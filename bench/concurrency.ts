@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { SANDBOX_SEED, startSandbox } from "../src/sandbox/index.js";
 import { directGetAudio } from "./direct.js";
+import { startRemoteSandbox } from "./sandbox-process.js";
 import { type ProcessMemory, processMemory, round, sleep } from "./stats.js";
 import { connect, isMain, mediagate } from "./targets.js";
 
@@ -55,10 +55,9 @@ async function saturate(inFlight: number, total: number, call: () => Promise<voi
 export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<ConcurrencyResult> {
   const inFlight = options.inFlight ?? 64;
   const total = options.total ?? 5000;
-  const sandbox = await startSandbox();
-  const session = await connect(mediagate(sandbox.env()));
-  const direct = directGetAudio(sandbox, SANDBOX_SEED.aioz.audioId);
-  const clearRequests = setInterval(() => sandbox.aioz.clearRequests(), 1000);
+  const sandbox = await startRemoteSandbox();
+  const session = await connect(mediagate(sandbox.env));
+  const direct = directGetAudio(sandbox);
   try {
     await session.client.listTools();
     await sleep(500);
@@ -66,7 +65,7 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
     const viaMcp = async () => {
       const result = (await session.client.callTool({
         name: "aioz_get_audio",
-        arguments: { audio_id: SANDBOX_SEED.aioz.audioId },
+        arguments: { audio_id: sandbox.audioId },
       })) as CallToolResult;
       if (result.isError) {
         const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join(" ");
@@ -88,7 +87,6 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
       memory: { ...(idle ? { idle } : {}), ...(afterRun ? { afterRun } : {}) },
     };
   } finally {
-    clearInterval(clearRequests);
     await session.close();
     await direct.close();
     await sandbox.close();

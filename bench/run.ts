@@ -12,7 +12,7 @@ import { round } from "./stats.js";
 
 const usage = `npm run bench [-- options]
 
-  --runs N          cold-start runs per server (default 9, after one warm-up each)
+  --runs N          cold-start runs per server (default 15, after one warm-up each)
   --calls N         sequential calls per path for the call overhead (default 2000)
   --total N         calls in the concurrency run (default 5000)
   --in-flight N     calls in flight in the concurrency run (default 64)
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
 
   step("cold start");
-  const coldStart = await runColdStart({ runs: positive("runs", values.runs, 9) });
+  const coldStart = await runColdStart({ runs: positive("runs", values.runs, 15) });
   step("context cost");
   const contextCost = await runContextCost();
   step("call overhead");
@@ -130,13 +130,13 @@ async function main(): Promise<void> {
       pass: coldStart.ratio <= 1 && coldStart.mediagate.medianMs < 300,
     },
     {
-      measure: "context: tokens per tool, model-visible",
+      measure: "context: tokens per tool (name, description, inputSchema)",
       goal: "≤ 200",
       figure: `${mg.modelTokensPerTool} (${mg.tools} tools, ${mg.modelTokens} tokens) vs ${ref.modelTokensPerTool}`,
       pass: mg.modelTokensPerTool <= 200,
     },
     {
-      measure: "context: tools/list payload",
+      measure: "context: whole tools/list payload",
       goal: "",
       figure: `${mg.payloadBytes} B, ${mg.payloadTokens} tokens (${mg.tokensPerTool}/tool) vs ${ref.payloadBytes} B, ${ref.payloadTokens} tokens (${ref.tokensPerTool}/tool)`,
       pass: undefined,
@@ -147,6 +147,12 @@ async function main(): Promise<void> {
       goal: "≤ 300 µs",
       figure: `${callOverhead.addedUsP50} µs (MCP ${callOverhead.mcpUs.p50} vs direct ${callOverhead.directUs.p50} µs)`,
       pass: callOverhead.addedUsP50 <= 300,
+    },
+    {
+      measure: "call overhead, p50 added by a minimal SDK server",
+      goal: "",
+      figure: `${callOverhead.floorAddedUsP50} µs (floor ${callOverhead.floorUs.p50} µs)`,
+      pass: undefined,
     },
     {
       measure: "call overhead, p99",

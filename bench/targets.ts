@@ -52,6 +52,16 @@ export function reference(): Target {
   };
 }
 
+/** A minimal SDK server proxying the one request the call-overhead benchmark makes (bench/floor-server.ts). */
+export function floor(providerEnv: Record<string, string>): Target {
+  return {
+    name: "mcp-floor",
+    command: process.execPath,
+    args: ["--import", "tsx", path.join(root, "bench/floor-server.ts")],
+    env: { ...baseEnv(), ...providerEnv },
+  };
+}
+
 export interface Session {
   client: Client;
   /** The server process id, for reading its memory. */
