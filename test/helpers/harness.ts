@@ -29,7 +29,11 @@ export interface Harness {
   stderr(): string;
   /** Every tool result text seen so far, for checks across a whole file (no secrets anywhere). */
   transcript: string[];
-  call(name: string, args?: Record<string, unknown>, options?: Parameters<Client["callTool"]>[2]): Promise<ToolOutcome>;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: Parameters<Client["callTool"]>[2],
+  ): Promise<ToolOutcome>;
   close(): Promise<void>;
 }
 
@@ -87,7 +91,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stderr: () => stderr,
     transcript,
     async call(name, args = {}, requestOptions) {
-      const result = (await client.callTool({ name, arguments: args }, undefined, requestOptions)) as CallToolResult;
+      const result = (await client.callTool(
+        { name, arguments: args },
+        undefined,
+        requestOptions,
+      )) as CallToolResult;
       const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
       transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
       return {
