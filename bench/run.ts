@@ -9,6 +9,7 @@ import { runColdStart } from "./cold-start.js";
 import { runConcurrency } from "./concurrency.js";
 import { runContextCost } from "./context-cost.js";
 import { round } from "./stats.js";
+import type { UploadBenchOptions, UploadBenchResult } from "./upload.js";
 
 const usage = `npm run bench [-- options]
 
@@ -21,14 +22,6 @@ const usage = `npm run bench [-- options]
 
 BENCH_PROFILE_DIR=DIR runs mediagate under node --cpu-prof and writes its profiles to DIR.
 `;
-
-interface UploadFigures {
-  mediagateMiBps: number;
-  directMiBps: number;
-  ratio: number;
-  peakRssMiB: number;
-  sizeMiB: number;
-}
 
 interface Row {
   measure: string;
@@ -45,12 +38,12 @@ const positive = (name: string, value: string | undefined, fallback: number) => 
 };
 
 /** The upload benchmark lives in its own module; it is optional so the rest runs without it. */
-async function runUpload(sizeMiB: number | undefined): Promise<UploadFigures | { skipped: string }> {
+async function runUpload(sizeMiB: number | undefined): Promise<UploadBenchResult | { skipped: string }> {
   if (!existsSync(path.join(import.meta.dirname, "upload.ts")))
     return { skipped: "bench/upload.ts is not there" };
   const specifier = "./upload.js";
   const module = (await import(specifier)) as {
-    runUploadBench(options?: { sizeMiB?: number }): Promise<UploadFigures>;
+    runUploadBench(options?: UploadBenchOptions): Promise<UploadBenchResult>;
   };
   return module.runUploadBench(sizeMiB === undefined ? {} : { sizeMiB });
 }
@@ -109,7 +102,7 @@ async function main(): Promise<void> {
     total: positive("total", values.total, 5000),
     inFlight: positive("in-flight", values["in-flight"], 64),
   });
-  let upload: UploadFigures | { skipped: string };
+  let upload: UploadBenchResult | { skipped: string };
   if (values["skip-upload"]) upload = { skipped: "--skip-upload" };
   else {
     step("upload");
@@ -189,9 +182,9 @@ async function main(): Promise<void> {
   } else {
     rows.push({
       measure: `upload ${upload.sizeMiB} MiB`,
-      goal: "",
-      figure: `${upload.mediagateMiBps} MiB/s vs direct ${upload.directMiBps} MiB/s (${upload.ratio}×), peak RSS ${upload.peakRssMiB} MiB`,
-      pass: undefined,
+      goal: `≥ ${upload.goals.minRatio}× direct (paired), peak RSS ≤ ${upload.goals.maxPeakRssMiB} MiB`,
+      figure: `${upload.mediagateMiBps} MiB/s vs direct ${upload.directMiBps} MiB/s, medians of ${upload.pairs} pairs (${upload.ratio}×; paired ${upload.pairedRatio}×), peak RSS ${upload.peakRssMiB} MiB`,
+      pass: upload.goals.pass,
     });
   }
 

@@ -1,38 +1,56 @@
 /**
- * Upload benchmark: a large file through `aioz_upload_audio` (the built stdio server, talking to the
- * sandbox's AIOZ emulator) against the same parts sent straight to the emulator with undici, each part
- * hashed and streamed from disk the same way. Reports both rates, their ratio and the server's peak RSS.
+ * Upload benchmark: a large file through `aioz_upload_audio` (the built stdio server) against the same parts
+ * sent straight to the AIOZ emulator with undici, each part hashed and then streamed from disk the same way
+ * (50 MiB parts, MD5 of each part read before its body is sent).
  *
- *   npm run build && node --import tsx bench/upload.ts [sizeMiB]
+ * The emulator runs in a process of its own (bench/sandbox-process.ts), as a real provider does: both paths
+ * then have a client process and the emulator's process, and neither shares its CPU with the emulator. The
+ * file is read once before anything is timed so that both paths find it in the page cache, and every
+ * uploaded object is deleted after its run so that the emulator's disk does not fill up as runs go by.
+ * After one warm-up pair, the two paths run alternately (the first of a pair alternates too), and the
+ * figures are medians: of each path's rates and of the ratio within each pair.
+ *
+ *   npm run build && node --import tsx bench/upload.ts [sizeMiB] [pairs]
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { Agent, request } from "undici";
-import { startSandbox } from "../src/sandbox/index.js";
+import { startRemoteSandbox } from "./sandbox-process.js";
+import { median, processMemory, round } from "./stats.js";
+import { connect, isMain, mediagate } from "./targets.js";
 
-const cliPath = path.resolve(import.meta.dirname, "../dist/cli.js");
 const partBytes = 50 * 1024 * 1024;
 const MiB = 1024 * 1024;
+
+/** The goals the upload is judged by: mediagate at least this share of the direct rate, and its peak RSS. */
+export const uploadGoals = { minRatio: 0.9, maxPeakRssMiB: 120 };
 
 export interface UploadBenchOptions {
   /** File size in MiB. Default 512. */
   sizeMiB?: number;
+  /** Measured pairs (one mediagate run and one direct run each), after one warm-up pair. Default 5. */
+  pairs?: number;
 }
 
 export interface UploadBenchResult {
+  /** Median rate through mediagate, MiB/s. */
   mediagateMiBps: number;
+  /** Median rate of the direct undici upload, MiB/s. */
   directMiBps: number;
+  /** The two medians' ratio. */
   ratio: number;
+  /** The median of each pair's ratio (mediagate over direct): what the goal is judged on. */
+  pairedRatio: number;
+  /** Peak RSS of the server over all the runs, MiB. */
   peakRssMiB: number;
   sizeMiB: number;
+  pairs: number;
+  runs: { mediagateMiBps: number[]; directMiBps: number[]; pairedRatios: number[] };
+  goals: { minRatio: number; maxPeakRssMiB: number; pass: boolean };
 }
 
 /** A file of `sizeMiB` random-looking bytes (one random block repeated: the bytes are real, not sparse). */
@@ -53,28 +71,38 @@ async function makeFile(dir: string, sizeMiB: number): Promise<string> {
   return file;
 }
 
-/** Peak resident set of a process so far, from /proc (Linux); undefined elsewhere. */
-async function peakRssMiB(pid: number): Promise<number | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function md5OfRange(file: string, start: number, end: number): Promise<string> {
+/** MD5 of bytes `start`..`end` (inclusive), read into one reused block as mediagate reads a part to hash it. */
+async function md5OfRange(file: string, start: number, end: number, block: Buffer): Promise<string> {
   const hash = createHash("md5");
-  for await (const chunk of createReadStream(file, { start, end, highWaterMark: MiB }))
-    hash.update(chunk as Buffer);
+  const handle = await open(file, "r");
+  try {
+    for (let position = start; position <= end; ) {
+      const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - position + 1), position);
+      if (bytesRead === 0) throw new Error(`${file} is shorter than expected`);
+      hash.update(block.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
   return hash.digest("hex");
 }
 
 /** The same protocol mediagate speaks, with nothing around it: create, every part, complete. */
-async function directUpload(baseUrl: string, token: string, file: string, size: number): Promise<void> {
-  const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+async function directUpload(
+  dispatcher: Agent,
+  baseUrl: string,
+  token: string,
+  file: string,
+  size: number,
+): Promise<string> {
   const auth = { authorization: `Bearer ${token}` };
+  // Bytes are read into reused blocks, as mediagate does: buffers allocated per read would leave the
+  // client collecting garbage that the server does not make, and the comparison would favour mediagate.
+  const hashBlock = Buffer.allocUnsafeSlow(MiB);
+  // Sixteen blocks in turn: a block is read into again long after the socket has taken it.
+  const ring = Array.from({ length: 16 }, () => Buffer.allocUnsafeSlow(MiB));
+  let slot = 0;
   const created = await request(`${baseUrl}/media/create`, {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
@@ -84,7 +112,7 @@ async function directUpload(baseUrl: string, token: string, file: string, size: 
   const id = ((await created.body.json()) as { data: { id: string } }).data.id;
   for (let index = 0, start = 0; start < size; index++, start += partBytes) {
     const end = Math.min(size, start + partBytes) - 1;
-    const hash = await md5OfRange(file, start, end);
+    const hash = await md5OfRange(file, start, end, hashBlock);
     const boundary = `bench-${randomBytes(8).toString("hex")}`;
     const head = Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="index"\r\n\r\n${index}\r\n--${boundary}\r\nContent-Disposition: form-data; name="hash"\r\n\r\n${hash}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.mp3"\r\nContent-Type: application/octet-stream\r\n\r\n`,
@@ -92,7 +120,23 @@ async function directUpload(baseUrl: string, token: string, file: string, size: 
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     async function* body() {
       yield head;
-      yield* createReadStream(file, { start, end, highWaterMark: MiB }) as AsyncIterable<Buffer>;
+      const handle = await open(file, "r");
+      try {
+        for (let position = start; position <= end; ) {
+          const block = ring[slot++ % ring.length] as Buffer;
+          const { bytesRead } = await handle.read(
+            block,
+            0,
+            Math.min(block.length, end - position + 1),
+            position,
+          );
+          if (bytesRead === 0) throw new Error(`${file} is shorter than expected`);
+          yield block.subarray(0, bytesRead);
+          position += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
       yield tail;
     }
     const response = await request(`${baseUrl}/media/${id}/part`, {
@@ -112,76 +156,114 @@ async function directUpload(baseUrl: string, token: string, file: string, size: 
   }
   const done = await request(`${baseUrl}/media/${id}/complete`, { headers: auth, dispatcher });
   await done.body.text();
-  await dispatcher.close();
+  return id;
 }
 
 export async function runUploadBench(options: UploadBenchOptions = {}): Promise<UploadBenchResult> {
   const sizeMiB = options.sizeMiB ?? 512;
+  const pairs = options.pairs ?? 5;
   const size = sizeMiB * MiB;
   const dir = await mkdtemp(path.join(os.tmpdir(), "mediagate-bench-upload-"));
-  const sandbox = await startSandbox({ jobDurationMs: 60_000 });
+  const sandbox = await startRemoteSandbox();
+  const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
   try {
     const file = await makeFile(dir, sizeMiB);
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      ...sandbox.env(),
-      MEDIAGATE_FILE_ROOTS: dir,
-      MEDIAGATE_LOG_LEVEL: "warn",
-    };
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [cliPath],
-      env,
-      stderr: "inherit",
-    });
-    const client = new Client({ name: "mediagate-bench", version: "1.0.0" });
-    await client.connect(transport);
-    const pid = transport.pid;
-    let sampledPeak = 0;
-    const sampler = setInterval(async () => {
-      if (pid !== null) sampledPeak = Math.max(sampledPeak, (await peakRssMiB(pid)) ?? 0);
-    }, 200);
+    const session = await connect(
+      mediagate({ ...sandbox.env, MEDIAGATE_FILE_ROOTS: dir, MEDIAGATE_LOG_LEVEL: "warn" }),
+    );
     try {
-      // Read the file once so both runs find it in the page cache.
-      await md5OfRange(file, 0, size - 1);
-      let started = performance.now();
-      const result = (await client.callTool(
-        { name: "aioz_upload_audio", arguments: { file_path: file, wait_s: 0 } },
-        undefined,
-        { timeout: 30 * 60 * 1000 },
-      )) as CallToolResult;
-      const mediagateSeconds = (performance.now() - started) / 1000;
-      if (result.isError) throw new Error(`aioz_upload_audio failed: ${JSON.stringify(result.content)}`);
-      const peak = (pid === null ? undefined : await peakRssMiB(pid)) ?? sampledPeak;
+      await session.client.listTools();
+      // Read the file once so that every run finds it in the page cache.
+      await md5OfRange(file, 0, size - 1, Buffer.allocUnsafeSlow(MiB));
+      const auth = { authorization: `Bearer ${sandbox.aiozToken}` };
+      const remove = async (id: string) => {
+        const response = await request(`${sandbox.aiozUrl}/media/${encodeURIComponent(id)}`, {
+          method: "DELETE",
+          headers: auth,
+          dispatcher,
+        });
+        await response.body.text();
+      };
+      /** One upload through mediagate; seconds. */
+      const throughMediagate = async (): Promise<number> => {
+        const started = performance.now();
+        const result = (await session.client.callTool(
+          { name: "aioz_upload_audio", arguments: { file_path: file, wait_s: 0 } },
+          undefined,
+          { timeout: 30 * 60 * 1000 },
+        )) as CallToolResult;
+        const seconds = (performance.now() - started) / 1000;
+        if (result.isError) throw new Error(`aioz_upload_audio failed: ${JSON.stringify(result.content)}`);
+        const id = (result.structuredContent as { audio?: { id?: string } } | undefined)?.audio?.id;
+        if (id) await remove(id);
+        return seconds;
+      };
+      /** One upload straight to the emulator; seconds. */
+      const direct = async (): Promise<number> => {
+        const started = performance.now();
+        const id = await directUpload(dispatcher, sandbox.aiozUrl, sandbox.aiozToken, file, size);
+        const seconds = (performance.now() - started) / 1000;
+        await remove(id);
+        return seconds;
+      };
 
-      const aiozUrl = sandbox.env().AIOZ_STREAM_BASE_URL as string;
-      started = performance.now();
-      await directUpload(aiozUrl, sandbox.credentials.aiozToken, file, size);
-      const directSeconds = (performance.now() - started) / 1000;
-
-      const mediagateMiBps = sizeMiB / mediagateSeconds;
-      const directMiBps = sizeMiB / directSeconds;
+      await throughMediagate();
+      await direct();
+      const viaMediagate: number[] = [];
+      const viaDirect: number[] = [];
+      const pairedRatios: number[] = [];
+      for (let pair = 0; pair < pairs; pair++) {
+        let mediagateSeconds: number;
+        let directSeconds: number;
+        if (pair % 2 === 0) {
+          mediagateSeconds = await throughMediagate();
+          directSeconds = await direct();
+        } else {
+          directSeconds = await direct();
+          mediagateSeconds = await throughMediagate();
+        }
+        viaMediagate.push(sizeMiB / mediagateSeconds);
+        viaDirect.push(sizeMiB / directSeconds);
+        pairedRatios.push(directSeconds / mediagateSeconds);
+      }
+      const peakRssMiB = (await processMemory(session.pid))?.peakRssMiB ?? Number.NaN;
+      const pairedRatio = round(median(pairedRatios), 2);
       return {
-        mediagateMiBps: Math.round(mediagateMiBps * 10) / 10,
-        directMiBps: Math.round(directMiBps * 10) / 10,
-        ratio: Math.round((mediagateMiBps / directMiBps) * 100) / 100,
-        peakRssMiB: Math.round(Math.max(peak, sampledPeak) * 10) / 10,
+        mediagateMiBps: round(median(viaMediagate)),
+        directMiBps: round(median(viaDirect)),
+        ratio: round(median(viaMediagate) / median(viaDirect), 2),
+        pairedRatio,
+        peakRssMiB,
         sizeMiB,
+        pairs,
+        runs: {
+          mediagateMiBps: viaMediagate.map((value) => round(value)),
+          directMiBps: viaDirect.map((value) => round(value)),
+          pairedRatios: pairedRatios.map((value) => round(value, 2)),
+        },
+        goals: {
+          ...uploadGoals,
+          pass: pairedRatio >= uploadGoals.minRatio && peakRssMiB <= uploadGoals.maxPeakRssMiB,
+        },
       };
     } finally {
-      clearInterval(sampler);
-      await client.close().catch(() => undefined);
+      await session.close();
     }
   } finally {
+    await dispatcher.close();
     await sandbox.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const sizeMiB = process.argv[2] ? Number(process.argv[2]) : undefined;
-  const result = await runUploadBench(sizeMiB === undefined ? {} : { sizeMiB });
+  const pairs = process.argv[3] ? Number(process.argv[3]) : undefined;
+  const result = await runUploadBench({
+    ...(sizeMiB === undefined ? {} : { sizeMiB }),
+    ...(pairs === undefined ? {} : { pairs }),
+  });
   process.stdout.write(
-    `upload ${result.sizeMiB} MiB: mediagate ${result.mediagateMiBps} MiB/s, direct undici ${result.directMiBps} MiB/s, ratio ${result.ratio} (goal >= 0.9); server peak RSS ${result.peakRssMiB} MiB (goal <= 120)\n`,
+    `upload ${result.sizeMiB} MiB, ${result.pairs} pairs after a warm-up pair: mediagate ${result.mediagateMiBps} MiB/s, direct undici ${result.directMiBps} MiB/s (medians), paired ratio ${result.pairedRatio} (goal >= ${uploadGoals.minRatio}; ratio of medians ${result.ratio}); server peak RSS ${result.peakRssMiB} MiB (goal <= ${uploadGoals.maxPeakRssMiB}): ${result.goals.pass ? "pass" : "MISS"}\n  runs: mediagate ${result.runs.mediagateMiBps.join(", ")} MiB/s; direct ${result.runs.directMiBps.join(", ")} MiB/s; ratios ${result.runs.pairedRatios.join(", ")}\n`,
   );
 }
