@@ -19,6 +19,11 @@ const readBlockBytes = 64 * 1024;
  * body above 16 KiB); and if that ever failed, the provider's MD5 check of the part would refuse it.
  */
 const ringSlots = 16;
+/**
+ * The block a part is read into to hash it: one buffer, so it can be larger; a part's MD5 then takes 16
+ * times fewer reads (hashing 512 MiB from the page cache: 0.89 s → 0.76 s, of which MD5 is 0.7 s).
+ */
+const hashBlockBytes = 1024 * 1024;
 
 /** One part, ready to send: its byte range, the MD5 of its bytes, and a body that can be sent again. */
 export interface Part {
@@ -60,7 +65,7 @@ export async function fileSource(filePath: string, context: ToolContext): Promis
     throw new MediagateError("file_access", `file_path: "${filePath}" changed while it was being checked`);
   }
   const ring = Array.from({ length: ringSlots }, () => Buffer.allocUnsafeSlow(readBlockBytes));
-  const hashBlock = Buffer.allocUnsafeSlow(readBlockBytes);
+  const hashBlock = Buffer.allocUnsafeSlow(hashBlockBytes);
   let slot = 0;
   async function* blocks(start: number, end: number, into?: Buffer): AsyncGenerator<Buffer> {
     for (let position = start; position <= end; ) {
