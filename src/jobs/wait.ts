@@ -46,7 +46,7 @@ export function pollInterval(poll: number, minimumMs: number): number {
 }
 
 /** Failures that say "not now" rather than "never": waiting continues through them. */
-function isTransient(error: unknown): error is MediagateError {
+export function isTransient(error: unknown): error is MediagateError {
   return (
     error instanceof MediagateError &&
     (error.kind === "rate_limited" ||

@@ -20,7 +20,7 @@ import type { CallToolResult, Request, RequestId, Result, Task } from "@modelcon
 import { MediagateError } from "../client/errors.js";
 import { describeJob, type Job, parseJobId } from "../jobs/job.js";
 import { type CarriedFields, type JobTool, jobToolOf, jobToolResult } from "../jobs/job-tool.js";
-import { pollJob } from "../jobs/wait.js";
+import { isTransient, pollJob } from "../jobs/wait.js";
 import type { Operation, ToolContext } from "../tools/operation.js";
 import { type ContextFactory, callOperation, type ToolCallExtra } from "../tools/registry.js";
 import { errorResult, successResult } from "../tools/result.js";
@@ -106,13 +106,6 @@ function newTask(taskId: string, createdAt: number, ttl: number | null): Task {
 function pollIntervalFor(ageMs: number, minimumMs: number): number {
   const backoff = ageMs < 10_000 ? 1000 : ageMs < 60_000 ? 2000 : 5000;
   return Math.max(backoff, minimumMs);
-}
-
-function transient(error: unknown): boolean {
-  return (
-    error instanceof MediagateError &&
-    ["rate_limited", "unavailable", "network", "timeout"].includes(error.kind)
-  );
 }
 
 export interface JobTasksOptions {
@@ -283,7 +276,7 @@ export class JobTasks implements TaskStore {
     try {
       job = await this.pollCached(ref.jobId, context, Math.max(minimum, 1000));
     } catch (error) {
-      if (transient(error)) {
+      if (isTransient(error)) {
         task.statusMessage = `could not check the job just now: ${this.errorText(error)}`;
         return task;
       }
