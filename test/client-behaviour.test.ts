@@ -352,6 +352,29 @@ describe("broken answers", () => {
     failed(await h.call("aioz_create_audio", { title: "x" }), /AIOZ Stream/, /id/);
   });
 
+  it("an answer that breaks off mid-body on GET is retried and the call succeeds", async () => {
+    h.sandbox.videodb.inject({ route: "/video", truncated: true });
+    succeeded(await h.call("videodb_list_videos"));
+    assert.equal(h.sandbox.videodb.requests.length, 2);
+  });
+
+  it("an answer that breaks off every time is a truncated answer naming the provider and the status", async () => {
+    h.sandbox.videodb.inject({ route: "/video", truncated: true, times: 3 });
+    const text = failed(await h.call("videodb_list_videos"), /VideoDB/, /truncated/, /HTTP 200/);
+    assert.doesNotMatch(text, /could not reach/);
+  });
+
+  it("a truncated answer to a POST that spends credits is not repeated, and says it may have been carried out", async () => {
+    h.sandbox.videodb.inject({ route: "/collection/default/generate/video/", truncated: true });
+    failed(
+      await h.call("videodb_generate_video", { prompt: "A cut-off answer", wait_s: 0 }),
+      /VideoDB/,
+      /truncated/,
+      /may have been carried out/,
+    );
+    assert.equal(h.sandbox.videodb.requests.length, 1);
+  });
+
   it("a 204 No Content answer to DELETE is a success", async () => {
     h.sandbox.aioz.inject({ route: "/media/some-audio", method: "DELETE", status: 204, body: "" });
     assert.deepEqual(succeeded(await h.call("aioz_delete_audio", { audio_id: "some-audio" })), {

@@ -166,7 +166,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
       if (req.stream.length !== undefined) headers["content-length"] = String(req.stream.length);
     }
     const started = performance.now();
-    let status: number;
+    let status: number | undefined;
     let text: string;
     let responseHeaders: Record<string, string | string[] | undefined>;
     const { request, errors: undiciErrors } = await loadUndici();
@@ -210,6 +210,21 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
         });
       }
       const code = (error as { code?: string }).code;
+      if (status !== undefined) {
+        // The provider answered, then the body broke off: it may well have done what was asked.
+        const safe = req.safe ?? safeMethods.has(req.method);
+        throw new MediagateError(
+          "network",
+          `answer truncated: HTTP ${status}, the body broke off before its end`,
+          {
+            provider: name,
+            remedy: safe
+              ? remedyFor("network", "")
+              : "The request reached the provider and may have been carried out: check (e.g. list or get the item) before calling again.",
+            cause: error,
+          },
+        );
+      }
       throw new MediagateError("network", `could not reach ${url.origin}${code ? ` (${code})` : ""}`, {
         provider: name,
         remedy: remedyFor("network", ""),

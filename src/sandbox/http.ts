@@ -379,6 +379,16 @@ export abstract class HttpEmulator implements Emulator {
           req.socket.destroy();
           return;
         }
+        if (fault.truncated) {
+          const text = fault.body ?? '{"success":true,"status":"success","data":{"id":"cut-short"}}';
+          res.writeHead(fault.status ?? 200, {
+            "content-type": "application/json",
+            "content-length": String(Buffer.byteLength(text)),
+            ...extra,
+          });
+          res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
+          return;
+        }
         if (fault.malformed) {
           this.write(res, fault.status ?? 200, extra, '{"status":"success","success":true,"data":{"id":"tru');
           return;

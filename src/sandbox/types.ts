@@ -79,6 +79,8 @@ export interface Fault {
   delayMs?: number;
   /** Answer 200 with truncated, invalid JSON. */
   malformed?: boolean;
+  /** Announce a whole answer (`body`, or a success envelope), send half of it, then close the connection. */
+  truncated?: boolean;
   /** Destroy the socket without answering. */
   drop?: boolean;
 }
