@@ -397,6 +397,21 @@ describe("AIOZ Stream tools", () => {
     assert.ok(outcome.text.includes(String(audio?.hls_url)));
   });
 
+  it("aioz_list_audio reads the list under data.media (newer SDKs) as well as data.videos", async () => {
+    h.sandbox.aioz.inject({
+      route: "/media",
+      method: "POST",
+      status: 200,
+      body: '{"status":"success","data":{"media":[{"id":"from-media-key","title":"T","status":"done"}],"total":1}}',
+    });
+    const result = succeeded(await h.call("aioz_list_audio", {}));
+    assert.equal(result.total, 1);
+    assert.deepEqual(
+      (result.audios as Record<string, unknown>[]).map((audio) => audio.id),
+      ["from-media-key"],
+    );
+  });
+
   it("aioz_get_audio sends GET /media/{id} and returns the audio with its HLS and DASH stream and player URLs", async () => {
     const outcome = await h.call("aioz_get_audio", { audio_id: aiozSeedId });
     const audio = succeeded(outcome).audio as Record<string, unknown>;
