@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { SANDBOX_SEED } from "../src/sandbox/index.js";
 import { type Harness, startHarness, testBasePaths } from "./helpers/harness.js";
-import { onlyRequest, routesOf, succeeded } from "./helpers/outcome.js";
+import { failed, onlyRequest, routesOf, succeeded } from "./helpers/outcome.js";
 
 const [videoId = "", secondVideoId = ""] = SANDBOX_SEED.videodb.videoIds;
 const [audioId = ""] = SANDBOX_SEED.videodb.audioIds;
@@ -729,6 +729,25 @@ describe("alternative credentials", () => {
       `GET ${studioPath("/api/odin/v3/model")}`,
     ]);
     assert.notEqual(requests[2]?.headers.authorization, requests[0]?.headers.authorization, "a fresh token");
+  });
+
+  it("AI Studios: an error message that echoes the exchanged token shows it redacted", async () => {
+    alt.sandbox.aistudios.clearRequests();
+    succeeded(await alt.call("aistudios_list_models"));
+    const token = alt.sandbox.aistudios.requests.at(-1)?.headers.authorization;
+    assert.ok(token && token.length > 10);
+    alt.sandbox.aistudios.inject({
+      route: "/api/odin/v3/simple/audio",
+      status: 400,
+      body: JSON.stringify({ success: false, error: { code: "E400", msg: `token ${token} has no credit` } }),
+    });
+    const text = failed(
+      await alt.call("aistudios_export_audio", { language: "en", text: "Hi", model: "M000045058" }),
+      /AI Studios/,
+      /HTTP 400/,
+      /\[redacted\] has no credit/,
+    );
+    assert.ok(!text.includes(token), `the token appears in: ${text}`);
   });
 
   it("a VideoDB generation that fails comes back as a failed job with the provider's reason", async () => {

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { Agent, Dispatcher } from "undici";
 import { log } from "../log.js";
 import type { Authenticator, Provider, ProviderConfig } from "../providers/types.js";
-import { kindForStatus, MediagateError, remedyFor } from "./errors.js";
+import { kindForStatus, MediagateError, redact, remedyFor } from "./errors.js";
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retryDelay } from "./retry.js";
 import { type HttpMethod, joinUrl } from "./route.js";
 
@@ -241,7 +241,10 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
       status,
       ms: Math.round(performance.now() - started),
     });
-    return this.interpret(status, text, responseHeaders, req.envelope !== false);
+    // The credentials of this request (an exchanged token included) never reach an error message, even
+    // when the provider's own message repeats them.
+    const credentials = Object.values(authHeaders);
+    return this.interpret(status, text, responseHeaders, req.envelope !== false, credentials);
   }
 
   private interpret(
@@ -249,6 +252,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     text: string,
     headers: Record<string, string | string[] | undefined>,
     unwrapEnvelope: boolean,
+    credentials: readonly string[],
   ): unknown {
     const name = this.provider.name;
     let parsed: unknown;
@@ -274,7 +278,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
           : text.trim() === ""
             ? "(empty answer)"
             : text.trim().slice(0, 200);
-      return this.fail(kind, status, message, retryAfterMs);
+      return this.fail(kind, status, redact(message, credentials), retryAfterMs);
     }
     if (parsed === undefined && !parseFailed) {
       throw new MediagateError("bad_response", "answered with an empty body", {
@@ -293,7 +297,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
       });
     }
     if (!unwrapEnvelope) return parsed;
-    if (!unwrapped.ok) return this.fail("rejected", status, unwrapped.message);
+    if (!unwrapped.ok) return this.fail("rejected", status, redact(unwrapped.message, credentials));
     return unwrapped.data;
   }
 
