@@ -68,6 +68,10 @@ describe("VideoDB tools", () => {
     assert.equal(request.body, undefined);
 
     assert.equal(videos.length, 2);
+    const contractKeys = ["id", "name", "length", "stream_url", "player_url", "thumbnail_url"];
+    for (const video of videos) {
+      for (const key of Object.keys(video)) assert.ok(contractKeys.includes(key), `unexpected key ${key}`);
+    }
     const first = videos.find((video) => video.id === videoId);
     assert.ok(first);
     assert.equal(first.length, 123.4, 'the emulator sends this length as the string "123.4"');
@@ -203,6 +207,7 @@ describe("VideoDB tools", () => {
     assert.equal(job.status, "done");
     const result = job.result as Record<string, unknown>;
     assert.match(String(result.video_id), /^m-/);
+    assert.equal(result.collection_id, "default");
     assert.match(String(result.stream_url), /^http:\/\/127\.0\.0\.1:\d+\/.+\.m3u8$/);
     assert.match(String(result.player_url), /^http:\/\/127\.0\.0\.1:\d+\//);
     assert.ok(outcome.text.includes(String(result.stream_url)));

@@ -1,6 +1,6 @@
 import { fillPath } from "../../client/route.js";
 import { type Job, jobId } from "../../jobs/job.js";
-import { asRecord, asString } from "../envelope.js";
+import { asRecord, asString, compact } from "../envelope.js";
 import type { JobSource } from "../types.js";
 import { toVideo } from "./schemas.js";
 
@@ -40,6 +40,7 @@ export const videodbJobs: JobSource = {
         result: {
           video_id: video.id,
           ...video,
+          ...compact({ collection_id: asString(asRecord(data).collection_id) }),
         },
       };
     }

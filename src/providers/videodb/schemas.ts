@@ -20,7 +20,6 @@ export const videoSchema = z.object({
   id: z.string(),
   name: z.string(),
   length: z.number().describe("Seconds"),
-  collection_id: z.string().optional(),
   stream_url: z.string().optional(),
   player_url: z.string().optional(),
   thumbnail_url: z.string().optional(),
@@ -34,7 +33,6 @@ export function toVideo(value: unknown): Video {
     name: asString(video.name) ?? "",
     length: asNumber(video.length) ?? 0,
     ...compact({
-      collection_id: asString(video.collection_id),
       stream_url: asString(video.stream_url),
       player_url: asString(video.player_url),
       thumbnail_url: asString(video.thumbnail_url),
