@@ -185,7 +185,7 @@ describe("provider errors", () => {
       body: "",
       headers: { location: `${h.sandbox.aioz.url}/media` },
     });
-    failed(await h.call("videodb_list_videos"), /VideoDB/, /302/);
+    failed(await h.call("videodb_list_videos"), /VideoDB/, /302/, /not followed/, /base URL/);
     assert.equal(h.sandbox.aioz.requests.length, 0);
     assert.equal(h.sandbox.videodb.requests.length, 1);
   });

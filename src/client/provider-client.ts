@@ -269,6 +269,20 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     // No Content is a whole answer: the tools that get it (delete, update) need no data.
     if ((status === 204 || status === 205) && parsed === undefined && !parseFailed) return undefined;
     const unwrapped = parsed === undefined || parseFailed ? undefined : this.provider.unwrap(status, parsed);
+    if (status >= 300 && status < 400) {
+      const location = headers.location;
+      const target = (Array.isArray(location) ? location[0] : location)?.slice(0, 200) ?? "another address";
+      throw new MediagateError("rejected", "redirected", {
+        provider: name,
+        status,
+        providerMessage: redact(
+          `redirect to ${target} not followed, so the credentials stay with ${name}`,
+          credentials,
+        ),
+        remedy:
+          "Set the provider's base URL to its API's own address (the redirect's target, if you trust it).",
+      });
+    }
     if (!ok) {
       const kind = kindForStatus(status);
       const retryAfterMs = parseRetryAfter(headers);
