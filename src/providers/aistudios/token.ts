@@ -7,6 +7,16 @@ const refreshMarginMs = 5 * 60 * 1000;
 const defaultLifetimeMs = 24 * 60 * 60 * 1000;
 
 /**
+ * When a token from the exchange expires, in ms since the epoch: its `expire` (a Unix time, in seconds or
+ * in milliseconds), never later than the documented 24 h lifetime; 24 h when `expire` is absent or unreadable.
+ */
+export function tokenExpiry(expire: number | undefined, now: number): number {
+  const latest = now + defaultLifetimeMs;
+  if (expire === undefined || expire <= 1e9) return latest;
+  return Math.min(expire > 1e12 ? expire : expire * 1000, latest);
+}
+
+/**
  * appId + userKey exchanged at `POST /api/odin/v3/auth/token` for a token, cached until shortly before it
  * expires; concurrent calls share one exchange; a token the provider refuses is dropped and fetched anew.
  */
@@ -34,9 +44,7 @@ export function tokenExchange(appId: string, userKey: string): Authenticator {
                 provider: "AI Studios",
               });
             }
-            const expire = asNumber(data.expire);
-            // `expire` is a Unix time in seconds when given.
-            expiresAt = expire && expire > 1e9 ? expire * 1000 : Date.now() + defaultLifetimeMs;
+            expiresAt = tokenExpiry(asNumber(data.expire), Date.now());
             token = fresh;
             return fresh;
           } finally {
