@@ -17,9 +17,7 @@ after(async () => {
 });
 
 beforeEach(() => {
-  h.sandbox.videodb.clearRequests();
-  h.sandbox.aioz.clearRequests();
-  h.sandbox.aistudios.clearRequests();
+  h.clearRequests();
 });
 
 function allRequests(): RecordedRequest[] {

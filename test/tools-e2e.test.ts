@@ -51,9 +51,7 @@ after(async () => {
 });
 
 beforeEach(() => {
-  h.sandbox.videodb.clearRequests();
-  h.sandbox.aioz.clearRequests();
-  h.sandbox.aistudios.clearRequests();
+  h.clearRequests();
 });
 
 describe("VideoDB tools", () => {

@@ -22,7 +22,7 @@ import { describeJob, type Job, parseJobId } from "../jobs/job.js";
 import { type CarriedFields, type JobTool, jobToolOf, jobToolResult } from "../jobs/job-tool.js";
 import { isTransient, pollJob } from "../jobs/wait.js";
 import type { Operation, ToolContext } from "../tools/operation.js";
-import { type ContextFactory, callOperation, type ToolCallExtra } from "../tools/registry.js";
+import { type ContextFactory, callOperation, type ToolCallExtra, toolDefinition } from "../tools/registry.js";
 import { errorResult, successResult } from "../tools/result.js";
 
 /** The server capability that lets clients call tools as tasks and cancel them. */
@@ -149,14 +149,7 @@ export class JobTasks implements TaskStore {
     this.tools.set(operation.name, { operation, jobTool });
     server.experimental.tasks.registerToolTask(
       operation.name,
-      {
-        title: operation.title,
-        description: operation.description,
-        inputSchema: operation.input,
-        outputSchema: operation.output,
-        annotations: { title: operation.title, ...operation.annotations },
-        execution: { taskSupport: "optional" },
-      },
+      { ...toolDefinition(operation), execution: { taskSupport: "optional" } },
       {
         createTask: (args: unknown, extra: CreateTaskRequestHandlerExtra) =>
           this.createToolTask(operation, jobTool, args as Record<string, unknown>, extra),

@@ -66,6 +66,17 @@ export async function callOperation(
   }
 }
 
+/** What agents see of an operation: the one place it is written, for plain and task-capable tools alike. */
+export function toolDefinition(operation: Operation) {
+  return {
+    title: operation.title,
+    description: operation.description,
+    inputSchema: operation.input,
+    outputSchema: operation.output,
+    annotations: { title: operation.title, ...operation.annotations },
+  };
+}
+
 /** Registers the tools that start jobs as task-capable ones (see src/tasks); false for any other tool. */
 export interface TaskRegistrar {
   register(server: McpServer, operation: Operation): boolean;
@@ -81,17 +92,8 @@ export function registerOperations(
 ): void {
   for (const operation of operations) {
     if (tasks?.register(server, operation)) continue;
-    server.registerTool(
-      operation.name,
-      {
-        title: operation.title,
-        description: operation.description,
-        inputSchema: operation.input,
-        outputSchema: operation.output,
-        annotations: { title: operation.title, ...operation.annotations },
-      },
-      (args: Record<string, unknown>, extra) =>
-        callOperation(operation, args, makeContext(extra as unknown as ToolCallExtra), secrets),
+    server.registerTool(operation.name, toolDefinition(operation), (args: Record<string, unknown>, extra) =>
+      callOperation(operation, args, makeContext(extra as unknown as ToolCallExtra), secrets),
     );
   }
   serveToolList(server, operations);

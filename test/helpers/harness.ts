@@ -29,6 +29,8 @@ export interface Harness {
   stderr(): string;
   /** Every tool result text seen so far, for checks across a whole file (no secrets anywhere). */
   transcript: string[];
+  /** Forgets every request the three emulators have recorded. */
+  clearRequests(): void;
   call(
     name: string,
     args?: Record<string, unknown>,
@@ -90,6 +92,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     filesDir,
     stderr: () => stderr,
     transcript,
+    clearRequests() {
+      sandbox.videodb.clearRequests();
+      sandbox.aioz.clearRequests();
+      sandbox.aistudios.clearRequests();
+    },
     async call(name, args = {}, requestOptions) {
       const result = (await client.callTool(
         { name, arguments: args },
