@@ -27,8 +27,19 @@ export interface CallOverheadResult {
   addedUsP99: number;
   /** What any MCP server over stdio adds on this machine: the floor's p50 over direct. */
   floorAddedUsP50: number;
-  /** p50 µs of the first and the last block of 100 warm-up calls through MCP: how long the warm-up is. */
-  warmUp: { calls: number; firstBlockP50Us: number; lastBlockP50Us: number };
+  /**
+   * The warm-up curve: p50 µs of each block of 100 warm-up calls through MCP, in order (the first block
+   * begins with the session's first call), then the first and the last of them.
+   */
+  warmUp: {
+    calls: number;
+    blockSize: number;
+    blockP50Us: number[];
+    firstBlockP50Us: number;
+    lastBlockP50Us: number;
+  };
+  /** The build that ran (see bench/targets.ts). */
+  build: string;
 }
 
 const roundSummary = (summary: Summary): Summary => ({
@@ -55,7 +66,8 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
   const blockSize = options.blockSize ?? 100;
   const warmUpCalls = options.warmUpCalls ?? 3000;
   const sandbox = await startRemoteSandbox();
-  const session = await connect(mediagate(sandbox.env));
+  const target = mediagate(sandbox.env);
+  const session = await connect(target);
   const floorSession = await connect(floor(sandbox.env));
   const direct = directGetAudio(sandbox);
   try {
@@ -107,8 +119,11 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
       addedUsP50: round(mcpUs.p50 - directUs.p50),
       addedUsP99: round(mcpUs.p99 - directUs.p99),
       floorAddedUsP50: round(floorUs.p50 - directUs.p50),
+      build: target.build,
       warmUp: {
         calls: warmUpBlocks.length * 100,
+        blockSize: 100,
+        blockP50Us: warmUpBlocks.map((p50) => round(p50)),
         firstBlockP50Us: round(warmUpBlocks[0] ?? Number.NaN),
         lastBlockP50Us: round(warmUpBlocks[warmUpBlocks.length - 1] ?? Number.NaN),
       },

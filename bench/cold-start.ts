@@ -9,11 +9,13 @@ export interface ColdStartOptions {
 }
 
 export interface ColdStartFigures {
+  /** The build that ran (see bench/targets.ts). */
+  build: string;
   /** Milliseconds from spawn to the tools/list answer, per measured run. */
   runsMs: number[];
   medianMs: number;
   tools: number;
-  /** Resident memory once started and idle after tools/list. */
+  /** Resident memory once started and idle after tools/list, with the bare client: alike for both servers. */
   idle?: ProcessMemory;
 }
 
@@ -75,6 +77,7 @@ export async function runColdStart(options: ColdStartOptions = {}): Promise<Cold
       }
     }
     const summary = (key: "mediagate" | "reference"): ColdStartFigures => ({
+      build: targets[key].build,
       runsMs: figures[key].runsMs,
       medianMs: round(median(figures[key].runsMs)),
       tools: figures[key].tools,

@@ -20,8 +20,13 @@ export interface ConcurrencyResult {
   direct: { callsPerSecond: number; seconds: number; errors: number };
   /** mcp calls/s over direct calls/s. */
   ratio: number;
-  /** The server's resident memory: idle after tools/list, and by the end of the run (peakRssMiB is VmHWM). */
+  /**
+   * The server's resident memory: idle after tools/list in this SDK client session (not comparable with the
+   * cold start's bare-client figure), and by the end of the run (peakRssMiB is VmHWM).
+   */
   memory: { idle?: ProcessMemory; afterRun?: ProcessMemory };
+  /** The build that ran (see bench/targets.ts). */
+  build: string;
 }
 
 /** Runs `total` calls with `inFlight` of them outstanding at any time; counts failures instead of stopping. */
@@ -56,7 +61,8 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
   const inFlight = options.inFlight ?? 64;
   const total = options.total ?? 5000;
   const sandbox = await startRemoteSandbox();
-  const session = await connect(mediagate(sandbox.env));
+  const target = mediagate(sandbox.env);
+  const session = await connect(target);
   const direct = directGetAudio(sandbox);
   try {
     await session.client.listTools();
@@ -85,6 +91,7 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
       direct: { callsPerSecond: plain.callsPerSecond, seconds: plain.seconds, errors: plain.errors },
       ratio: round(mcp.callsPerSecond / plain.callsPerSecond, 2),
       memory: { ...(idle ? { idle } : {}), ...(afterRun ? { afterRun } : {}) },
+      build: target.build,
     };
   } finally {
     await session.close();

@@ -8,12 +8,13 @@ import { runCallOverhead } from "./call-overhead.js";
 import { runColdStart } from "./cold-start.js";
 import { runConcurrency } from "./concurrency.js";
 import { runContextCost } from "./context-cost.js";
+import { runFirstCall } from "./first-call.js";
 import { round } from "./stats.js";
 import type { UploadBenchOptions, UploadBenchResult } from "./upload.js";
 
 const usage = `npm run bench [-- options]
 
-  --runs N          cold-start runs per server (default 21, after one warm-up each)
+  --runs N          cold-start and first-call runs per server (default 21, after one warm-up each)
   --calls N         sequential calls per path for the call overhead (default 2000)
   --total N         calls in the concurrency run (default 5000)
   --in-flight N     calls in flight in the concurrency run (default 64)
@@ -46,6 +47,14 @@ async function runUpload(sizeMiB: number | undefined): Promise<UploadBenchResult
     runUploadBench(options?: UploadBenchOptions): Promise<UploadBenchResult>;
   };
   return module.runUploadBench(sizeMiB === undefined ? {} : { sizeMiB });
+}
+
+/** A few points of the warm-up curve: the first blocks, where it moves, then every fifth to the last. */
+function curve(blocks: readonly number[]): string {
+  const picked = blocks
+    .map((p50, index) => ({ block: index + 1, p50 }))
+    .filter(({ block }) => block <= 3 || block % 5 === 0 || block === blocks.length);
+  return picked.map(({ block, p50 }) => `#${block} ${Math.round(p50)}`).join(", ");
 }
 
 function table(rows: Row[]): string {
@@ -92,7 +101,10 @@ async function main(): Promise<void> {
   const step = (name: string) => process.stderr.write(`bench: ${name}…\n`);
 
   step("cold start");
-  const coldStart = await runColdStart({ runs: positive("runs", values.runs, 21) });
+  const runs = positive("runs", values.runs, 21);
+  const coldStart = await runColdStart({ runs });
+  step("first call");
+  const firstCall = await runFirstCall({ runs });
   step("context cost");
   const contextCost = await runContextCost();
   step("call overhead");
@@ -115,12 +127,21 @@ async function main(): Promise<void> {
     .slice(0, 3)
     .map((tool) => `${tool.name} ${tool.tokens}`)
     .join(", ");
+  const builds = `mediagate ${coldStart.mediagate.build} vs ${coldStart.reference.build}`;
+  const mgIdle = coldStart.mediagate.idle?.rssMiB ?? "n/a";
+  const refIdle = coldStart.reference.idle?.rssMiB ?? "n/a";
   const rows: Row[] = [
     {
       measure: "cold start, median (spawn → tools/list)",
       goal: "≤ 1.0× reference, < 300 ms",
-      figure: `${coldStart.mediagate.medianMs} ms vs ${coldStart.reference.medianMs} ms (${coldStart.ratio}×; paired ${coldStart.pairedRatio}×)`,
+      figure: `${coldStart.mediagate.medianMs} ms vs ${coldStart.reference.medianMs} ms (${coldStart.ratio}×; paired ${coldStart.pairedRatio}×); ${builds}`,
       pass: coldStart.ratio <= 1 && coldStart.mediagate.medianMs < 300,
+    },
+    {
+      measure: `first call, median (spawn → tools/list → first call answered: mediagate ${firstCall.mediagate.tool} to the emulators in their own process, reference ${firstCall.reference.tool})`,
+      goal: "",
+      figure: `${firstCall.mediagate.medianMs} ms (the call ${firstCall.mediagate.callMedianMs} ms) vs ${firstCall.reference.medianMs} ms (the call ${firstCall.reference.callMedianMs} ms) (${firstCall.ratio}×; paired ${firstCall.pairedRatio}×); mediagate ${firstCall.mediagate.build} vs ${firstCall.reference.build}`,
+      pass: undefined,
     },
     {
       measure: "context: tokens per tool (name, description, inputSchema)",
@@ -138,8 +159,14 @@ async function main(): Promise<void> {
     {
       measure: "call overhead, p50 added (aioz_get_audio)",
       goal: "≤ 300 µs",
-      figure: `${callOverhead.addedUsP50} µs (MCP ${callOverhead.mcpUs.p50} vs direct ${callOverhead.directUs.p50} µs)`,
+      figure: `${callOverhead.addedUsP50} µs (MCP ${callOverhead.mcpUs.p50} vs direct ${callOverhead.directUs.p50} µs, after ${callOverhead.warmUp.calls} warm-up calls); mediagate ${callOverhead.build}`,
       pass: callOverhead.addedUsP50 <= 300,
+    },
+    {
+      measure: `call overhead: warm-up, p50 µs per block of ${callOverhead.warmUp.blockSize} calls through MCP`,
+      goal: "",
+      figure: curve(callOverhead.warmUp.blockP50Us),
+      pass: undefined,
     },
     {
       measure: "call overhead, p50 added by a minimal SDK server",
@@ -154,15 +181,21 @@ async function main(): Promise<void> {
       pass: undefined,
     },
     {
-      measure: `concurrency, ${concurrency.inFlight} in flight, ${concurrency.total} calls`,
+      measure: `concurrency, ${concurrency.inFlight} in flight, ${concurrency.total} calls, one session (vs the same requests sent directly with undici)`,
       goal: "0 errors",
-      figure: `${concurrency.mcp.callsPerSecond} calls/s vs direct ${concurrency.direct.callsPerSecond} (${concurrency.ratio}×), ${concurrency.mcp.errors} errors`,
+      figure: `${concurrency.mcp.callsPerSecond} calls/s vs direct ${concurrency.direct.callsPerSecond} calls/s (${concurrency.ratio}×), ${concurrency.mcp.errors} errors; mediagate ${concurrency.build}`,
       pass: concurrency.mcp.errors === 0,
     },
     {
-      measure: "memory: server RSS idle after tools/list",
+      measure: "memory: server RSS idle after tools/list (cold-start run, bare client, both servers)",
       goal: "",
-      figure: `${concurrency.memory.idle?.rssMiB ?? "n/a"} MiB (reference ${coldStart.reference.idle?.rssMiB ?? "n/a"} MiB)`,
+      figure: `${mgIdle} MiB vs ${refIdle} MiB; ${builds}`,
+      pass: undefined,
+    },
+    {
+      measure: "memory: server RSS idle after tools/list (concurrency run, SDK client session)",
+      goal: "",
+      figure: `${concurrency.memory.idle?.rssMiB ?? "n/a"} MiB`,
       pass: undefined,
     },
     {
@@ -199,6 +232,7 @@ async function main(): Promise<void> {
     },
     seconds: round((performance.now() - began) / 1000),
     coldStart,
+    firstCall,
     contextCost,
     callOverhead,
     concurrency,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -11,6 +12,8 @@ export interface Target {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** Which build of the server runs, said next to every figure so a comparison is read for what it is. */
+  build: string;
 }
 
 /** Only what a server needs, so no variable of the machine changes what is measured. */
@@ -39,16 +42,28 @@ export function mediagate(providerEnv: Record<string, string>): Target {
     command: process.execPath,
     args: [...profileArgs(), path.join(root, "dist/cli.js")],
     env: { ...baseEnv(), ...providerEnv },
+    build: "bundled dist/cli.js (esbuild)",
   };
 }
 
-/** The reference server of the MCP project, over stdio. */
+const referenceDir = path.join(root, "node_modules/@modelcontextprotocol/server-everything");
+
+/** The reference server's version, as installed from npm. */
+export function referenceVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(referenceDir, "package.json"), "utf8")) as {
+    version?: string;
+  };
+  return manifest.version ?? "unknown";
+}
+
+/** The reference server of the MCP project, over stdio, exactly as npm publishes it (tsc output, unbundled). */
 export function reference(): Target {
   return {
     name: "server-everything",
     command: process.execPath,
-    args: [path.join(root, "node_modules/@modelcontextprotocol/server-everything/dist/index.js"), "stdio"],
+    args: [path.join(referenceDir, "dist/index.js"), "stdio"],
     env: baseEnv(),
+    build: `@modelcontextprotocol/server-everything ${referenceVersion()} as published (unbundled)`,
   };
 }
 
@@ -59,6 +74,7 @@ export function floor(providerEnv: Record<string, string>): Target {
     command: process.execPath,
     args: ["--import", "tsx", path.join(root, "bench/floor-server.ts")],
     env: { ...baseEnv(), ...providerEnv },
+    build: "bench/floor-server.ts under tsx",
   };
 }
 

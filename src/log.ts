@@ -1,12 +1,28 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { redact } from "./client/errors.js";
 
 /**
- * Logs go to stderr only: in stdio mode stdout carries nothing but MCP messages.
- * Every line passes through the same redaction as tool errors.
+ * Logs go to stderr, and to the MCP client whose tool call they belong to (as `notifications/message`).
+ * In stdio mode stdout carries nothing but MCP messages. Every line, on either path, passes through the
+ * same redaction as tool errors.
  */
 
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevel = keyof typeof levels;
+
+/** The MCP log levels (RFC 5424 severities) on the same scale as mediagate's own. */
+const clientLevels = {
+  debug: 10,
+  info: 20,
+  notice: 25,
+  warning: 30,
+  error: 40,
+  critical: 50,
+  alert: 60,
+  emergency: 70,
+} as const;
+export type ClientLogLevel = keyof typeof clientLevels;
+const toClientLevel = { debug: "debug", info: "info", warn: "warning", error: "error" } as const;
 
 let threshold: number = levels.info;
 const secrets: string[] = [];
@@ -16,12 +32,53 @@ export function configureLog(level: string | undefined, secretValues: readonly s
   secrets.splice(0, secrets.length, ...secretValues);
 }
 
+/** Where the log lines of one tool call go besides stderr: the client that made the call. */
+export interface ClientLog {
+  /** The lowest level the client asked for (logging/setLevel), or undefined for the server's own. */
+  level(): ClientLogLevel | undefined;
+  send(message: { level: ClientLogLevel; logger: string; data: Record<string, unknown> }): void;
+}
+
+const callLog = new AsyncLocalStorage<ClientLog>();
+
+/** Runs `work` so that whatever it logs reaches `client` too (when given). */
+export function withClientLog<T>(client: ClientLog | undefined, work: () => T): T {
+  return client === undefined ? work() : callLog.run(client, work);
+}
+
+function clientThreshold(client: ClientLog): number {
+  const level = client.level();
+  return level === undefined ? threshold : clientLevels[level];
+}
+
+/** Secrets out of every string in a log message's fields, as they are out of the stderr line. */
+function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redact(value, secrets);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redactValue(inner)]));
+  }
+  return value;
+}
+
 export function log(
   level: Exclude<LogLevel, "silent">,
   message: string,
   fields?: Record<string, unknown>,
 ): void {
-  if (levels[level] < threshold) return;
-  const suffix = fields ? ` ${JSON.stringify(fields)}` : "";
-  process.stderr.write(`${redact(`mediagate ${level}: ${message}${suffix}`, secrets)}\n`);
+  const client = callLog.getStore();
+  const toStderr = levels[level] >= threshold;
+  const toClient = client !== undefined && levels[level] >= clientThreshold(client);
+  if (!toStderr && !toClient) return;
+  if (toStderr) {
+    const suffix = fields ? ` ${JSON.stringify(fields)}` : "";
+    process.stderr.write(`${redact(`mediagate ${level}: ${message}${suffix}`, secrets)}\n`);
+  }
+  if (toClient) {
+    client.send({
+      level: toClientLevel[level],
+      logger: "mediagate",
+      data: { message: redact(message, secrets), ...(fields ? (redactValue(fields) as object) : {}) },
+    });
+  }
 }

@@ -1,9 +1,11 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { MediagateError } from "./client/errors.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { RuntimeConfig, Settings } from "./config.js";
+import type { ClientLog, ClientLogLevel } from "./log.js";
 import { providerById } from "./providers/index.js";
 import type { ProviderId } from "./providers/types.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
@@ -47,11 +49,25 @@ const instructions =
 const sandboxInstructions =
   " This server runs the mediagate SANDBOX: every provider is a local emulator on 127.0.0.1, so results, media and URLs are placeholders that play and open on this machine only; tell the user so.";
 
+/** The log level a client set with logging/setLevel, kept by the server that serves its session. */
+export interface ClientLogState {
+  level: ClientLogLevel | undefined;
+}
+
 /** The tool context of one call: its cancellation signal, its progress token, the provider clients. */
-export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext {
+export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: ClientLogState): ToolContext {
   const token = extra._meta?.progressToken;
+  const clientLog: ClientLog | undefined = logState && {
+    level: () => logState.level,
+    send(params) {
+      if (extra.signal.aborted) return;
+      // Sent on the call's own stream (over HTTP, the answer's SSE stream), so it reaches the right client.
+      extra.sendNotification({ method: "notifications/message", params }).catch(() => undefined);
+    },
+  };
   return {
     signal: extra.signal,
+    ...(clientLog ? { clientLog } : {}),
     config: runtime.config,
     client(provider) {
       const client = runtime.clients.get(provider);
@@ -93,9 +109,17 @@ const schemaValidator: jsonSchemaValidator = {
   },
 };
 
-/** One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request. */
+/**
+ * One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request.
+ *
+ * Log messages: a client gets the log lines its own tool calls cause, from the level it set with
+ * logging/setLevel, or until then from the server's level (MEDIAGATE_LOG_LEVEL, default info). Over
+ * stdio the level lasts for the session. Over stateless HTTP every request has a server of its own, so a
+ * level set in one request does not reach the next: calls there get the server's level.
+ */
 export function createServer(runtime: Runtime): McpServer {
-  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra);
+  const logState: ClientLogState = { level: undefined };
+  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState);
   const tasks = new JobTasks({ makeContext, secrets: runtime.secrets });
   const server = new McpServer(
     { name: "mediagate", version, title: "mediagate" },
@@ -106,6 +130,12 @@ export function createServer(runtime: Runtime): McpServer {
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },
   );
+  // Replaces the SDK's own handler, which keeps the level where only its sendLoggingMessage reads it;
+  // that sends outside the call's stream, so over HTTP the message would reach no one.
+  server.server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    logState.level = request.params.level;
+    return {};
+  });
   registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
   return server;
 }

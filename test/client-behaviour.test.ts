@@ -94,11 +94,12 @@ describe("authentication failures", () => {
     assert.equal(bad.sandbox.videodb.requests.length, 1, "an auth failure is not retried");
   });
 
-  it("wrong AIOZ public/secret keys answer isError naming AIOZ Stream, HTTP 403 and the key variables", async () => {
+  it("wrong AIOZ public/secret keys answer isError naming AIOZ Stream, HTTP 403 and both key variables", async () => {
     failed(
       await bad.call("aioz_get_audio", { audio_id: aiozSeed }),
       /AIOZ Stream/,
-      /403/,
+      /HTTP 403/,
+      /AIOZ_STREAM_PUBLIC_KEY/,
       /AIOZ_STREAM_SECRET_KEY/,
     );
   });

@@ -63,6 +63,12 @@ async function startJob(client: Client): Promise<string> {
   return job.id;
 }
 
+/** Polls of one job, from the emulator's request log. */
+function jobPolls(sandbox: Sandbox, jobId: string): number {
+  const route = `/async-response/${jobId.slice(jobId.indexOf(":") + 1)}`;
+  return sandbox.videodb.requests.filter((request) => request.route === route).length;
+}
+
 function asyncPolls(sandbox: Sandbox): number {
   return sandbox.videodb.requests.filter((request) => request.route.startsWith("/async-response/")).length;
 }
@@ -248,10 +254,23 @@ describe("mediagate --http", () => {
     controller.abort("the user changed their mind");
     await assert.rejects(call);
     await slowServer.waitForStderr("cancelling a call at the client's request");
-    const pollsAtCancel = asyncPolls(slow);
-    // Longer than job_wait's pause between polls at this point: a poll would have happened by now.
-    await sleep(2500);
-    assert.equal(asyncPolls(slow), pollsAtCancel, "job_wait kept polling after it was cancelled");
+    const pollsAtCancel = jobPolls(slow, jobId);
+    // The clock: a second job_wait, started once the server has acknowledged the cancel, on the same
+    // backoff (its first poll at once, the next after 1 s and 1.5 s more). By its third poll 2.5 s have
+    // passed; the cancelled wait, in a 1.5 s pause when cancelled, would have polled by then.
+    const clockJob = await startJob(mcp);
+    const clockStopper = new AbortController();
+    const clock = mcp.callTool(
+      { name: "job_wait", arguments: { job_id: clockJob, timeout_s: 55 } },
+      undefined,
+      {
+        signal: clockStopper.signal,
+      },
+    );
+    clock.catch(() => undefined);
+    await until(() => jobPolls(slow, clockJob) >= 3, "the clock job to be polled three times");
+    clockStopper.abort("done");
+    assert.equal(jobPolls(slow, jobId), pollsAtCancel, "job_wait kept polling after it was cancelled");
     assert.ok((await mcp.listTools()).tools.length > 0);
   });
 

@@ -102,6 +102,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
     } catch (error) {
       // A cached token the provider no longer accepts: get a fresh one once.
       if (error instanceof MediagateError && error.kind === "auth" && this.authenticator.invalidate) {
+        log("info", "token refused; exchanging the credentials again", { provider: this.provider.id });
         this.authenticator.invalidate();
         const fresh = await this.authenticator.headers((r) => this.execute(r, {}), req.signal);
         return await this.execute(req, fresh);
@@ -130,7 +131,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
             )
           : undefined;
         if (delay === undefined) throw error;
-        log("debug", "retrying provider request", {
+        log("info", "retrying provider request", {
           provider: this.provider.id,
           path: req.path,
           attempt,

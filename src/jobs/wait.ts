@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { MediagateError } from "../client/errors.js";
+import { describeError, MediagateError } from "../client/errors.js";
+import { log } from "../log.js";
 import type { ProviderId } from "../providers/types.js";
 import type { ToolContext } from "../tools/operation.js";
 import { type Job, jobId, parseJobId } from "./job.js";
@@ -30,10 +31,14 @@ export function startedJob(provider: ProviderId, remoteId: string, kind: string)
   };
 }
 
-/** Asks the provider once for a job's state. */
+/**
+ * Asks the provider once for a job's state. A done job is 100% done, whatever the provider last said, so
+ * the result itself shows the job complete (a client may drop the last progress notification).
+ */
 export async function pollJob(id: string, context: ToolContext): Promise<Job> {
   const { provider, remoteId } = parseJobId(id);
-  return context.jobSource(provider).poll(remoteId, context);
+  const job = await context.jobSource(provider).poll(remoteId, context);
+  return job.status === "done" ? { ...job, progress: 100 } : job;
 }
 
 /**
@@ -113,6 +118,12 @@ export async function waitWithin(
       if (deadline.aborted) break;
       if (!isTransient(error)) throw error;
       providerDelayMs = error.retryAfterMs ?? 0;
+      log("warn", "job poll failed; waiting continues", {
+        job: job.id,
+        poll,
+        error: describeError(error, []),
+        ...(providerDelayMs > 0 ? { retryAfterMs: providerDelayMs } : {}),
+      });
     }
     nextPauseMs = Math.max(pollInterval(poll + 1, minimum), providerDelayMs);
     const elapsed = (Date.now() - started) / 1000;

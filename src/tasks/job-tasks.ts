@@ -133,7 +133,8 @@ export class JobTasks implements TaskStore {
       signal,
       _meta: { progressToken: "task" },
       sendNotification: async (notification) => {
-        if (notification.params.message) onMessage?.(notification.params.message);
+        if (notification.method === "notifications/progress" && notification.params.message)
+          onMessage?.(notification.params.message);
       },
     };
     return this.makeContext(extra);

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { ProviderClient } from "../client/provider-client.js";
 import type { Route } from "../client/route.js";
 import type { RuntimeConfig } from "../config.js";
+import type { ClientLog } from "../log.js";
 import type { JobSource, ProviderId } from "../providers/types.js";
 
 export type ToolsetId = ProviderId | "jobs";
@@ -25,6 +26,8 @@ export interface ToolContext {
   jobSource(provider: ProviderId): JobSource;
   /** Sends notifications/progress when the client gave a progress token; otherwise does nothing. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** The client that made the call, for the log lines the call causes (see src/log.ts). */
+  clientLog?: ClientLog;
 }
 
 /** How a validated input becomes a provider request, where the default (path variables from the input,

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { MediagateError } from "../client/errors.js";
 import { jobOperations } from "../jobs/operations.js";
+import { type ClientLogLevel, withClientLog } from "../log.js";
 import { providers } from "../providers/index.js";
 import type { ProviderId } from "../providers/types.js";
 import { runOperation } from "./execute.js";
@@ -42,14 +43,33 @@ export type ContextFactory = (extra: ToolCallExtra) => ToolContext;
 export interface ToolCallExtra {
   signal: AbortSignal;
   _meta?: { progressToken?: string | number } & Record<string, unknown>;
-  sendNotification: (notification: {
-    method: "notifications/progress";
-    params: { progressToken: string | number; progress: number; total?: number; message?: string };
-  }) => Promise<void>;
+  sendNotification: (
+    notification:
+      | {
+          method: "notifications/progress";
+          params: { progressToken: string | number; progress: number; total?: number; message?: string };
+        }
+      | {
+          method: "notifications/message";
+          params: { level: ClientLogLevel; logger: string; data: Record<string, unknown> };
+        },
+  ) => Promise<void>;
 }
 
-/** Runs one operation as a tool call: the SDK has validated the input; errors become isError results. */
-export async function callOperation(
+/**
+ * Runs one operation as a tool call: the SDK has validated the input; errors become isError results.
+ * What the call logs (a retry, a wait) also goes to the client that made it.
+ */
+export function callOperation(
+  operation: Operation,
+  args: Record<string, unknown>,
+  context: ToolContext,
+  secrets: readonly string[],
+): Promise<CallToolResult> {
+  return withClientLog(context.clientLog, () => runCall(operation, args, context, secrets));
+}
+
+async function runCall(
   operation: Operation,
   args: Record<string, unknown>,
   context: ToolContext,
