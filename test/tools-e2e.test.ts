@@ -260,7 +260,7 @@ describe("job tools", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: id,
         file_path: file,
-        index: 0,
+        index: 1,
         chunk_size_bytes: 4096,
       }),
     );
