@@ -363,7 +363,7 @@ describe("AIOZ Stream tools", () => {
       limit: 10,
       sort_by: "title",
       order_by: "desc",
-      status: "done",
+      status: ["done"],
       search: "welcome",
       tags: ["sandbox"],
       metadata: { genre: "podcast" },
@@ -379,10 +379,10 @@ describe("AIOZ Stream tools", () => {
       limit: 10,
       sort_by: "title",
       order_by: "desc",
-      status: "done",
+      status: ["done"],
       search: "welcome",
       tags: ["sandbox"],
-      metadata: { genre: "podcast" },
+      metadata: [{ key: "genre", value: "podcast" }],
     });
     assert.equal(typeof result.total, "number");
     assert.ok(Array.isArray(result.audios));
@@ -456,7 +456,7 @@ describe("AIOZ Stream tools", () => {
       title: "After",
       tags: ["renamed"],
       is_public: false,
-      player_theme_id: "theme-1",
+      player_id: "theme-1",
     });
     assert.deepEqual(result, { updated: true, audio_id: id });
     const audio = succeeded(await h.call("aioz_get_audio", { audio_id: id })).audio as Record<

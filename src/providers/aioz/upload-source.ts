@@ -93,6 +93,8 @@ interface UrlCursor {
   reader: ChunkReader;
   body: OpenedUrl["body"];
   position: number;
+  /** The answer failed or ended early: nothing more can be read from it. */
+  broken: boolean;
 }
 
 /**
@@ -119,7 +121,12 @@ export async function urlSource(
     signal: context.signal,
   };
   const opened = await openUrl(url, { ...options, offset });
-  let cursor: UrlCursor = { reader: new ChunkReader(opened.body), body: opened.body, position: offset };
+  let cursor: UrlCursor = {
+    reader: new ChunkReader(opened.body),
+    body: opened.body,
+    position: offset,
+    broken: false,
+  };
   let total = opened.total;
   /** The one part of a source that sent no length, read to learn that it ends within that part. */
   let whole: Buffer | undefined;
@@ -159,7 +166,7 @@ export async function urlSource(
         { remedy: "The source changed; upload it again from the start." },
       );
     }
-    return { reader: new ChunkReader(again.body), body: again.body, position: start };
+    return { reader: new ChunkReader(again.body), body: again.body, position: start, broken: false };
   }
 
   return {
@@ -175,25 +182,25 @@ export async function urlSource(
         }
         // Each attempt reads through its own cursor: an earlier attempt that is still being torn down
         // cannot move this one's position.
-        if (cursor.position !== start) cursor = await reopen(start, number);
+        if (cursor.broken || cursor.position !== start) cursor = await reopen(start, number);
         const mine = cursor;
         for (let left = length; left > 0; ) {
           let chunk: Uint8Array | undefined;
           try {
             chunk = await mine.reader.take(left);
           } catch (error) {
+            mine.broken = true;
             if (error instanceof MediagateError) throw error;
-            // A network failure on the source's side: the part is sent again from a fresh request.
-            throw new MediagateError("network", `url: the source broke off at byte ${mine.position}`, {
-              remedy: "Check that the URL is reachable from the server running mediagate, then resume.",
-              cause: error,
-            });
+            chunk = undefined;
           }
           if (!chunk) {
+            // The answer broke off before the length it announced: a network failure on the source's
+            // side, so the part is sent again from a fresh request (which also notices a changed size).
+            mine.broken = true;
             throw new MediagateError(
-              "bad_response",
-              `url: the source ended after ${mine.position} of ${known} bytes`,
-              { remedy: "The source changed or broke off; try again." },
+              "network",
+              `url: the source broke off after ${mine.position} of ${known} bytes`,
+              { remedy: "Check that the URL is reachable from the server running mediagate, then resume." },
             );
           }
           mine.position += chunk.byteLength;
