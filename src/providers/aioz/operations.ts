@@ -32,7 +32,7 @@ const createAudio = defineOperation({
   see: `${docs}#create-audio-object`,
   route: "POST /media/create",
   input: z.object({
-    title: title.describe(`Title, 1-${maxTitleLength} characters`),
+    title: title.describe(`Title, ≤${maxTitleLength} chars`),
     description: description.optional(),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
@@ -68,11 +68,7 @@ const listAudio = defineOperation({
     order_by: z.enum(["asc", "desc"]).optional().describe("asc (default) or desc"),
     tags: tags.optional(),
     metadata: metadataFilter.optional(),
-    status: z
-      .array(z.enum(statuses))
-      .min(1)
-      .optional()
-      .describe('Statuses to match, any of new, transcoding, done, fail, deleted; e.g. ["done"]'),
+    status: z.array(z.enum(statuses)).min(1).optional().describe('Any of these, e.g. ["done"]'),
     search: z.string().optional().describe("Keyword in title and description"),
   }),
   output: z.object({ audios: z.array(audioSchema), total: z.number() }),
@@ -113,7 +109,7 @@ const updateAudio = defineOperation({
   safeToRetry: true,
   input: z.object({
     audio_id: audioId,
-    title: title.optional().describe(`Title, 1-${maxTitleLength} characters`),
+    title: title.optional().describe(`Title, ≤${maxTitleLength} chars`),
     description: description.optional(),
     metadata: metadata.optional(),
     tags: tags.optional(),

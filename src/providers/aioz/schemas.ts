@@ -24,11 +24,11 @@ export const quality = z
     audio_config: z
       .object({
         codec: z.enum(["aac"]).default("aac").describe("Codec; default aac"),
-        bitrate: z.int().positive().describe("Bits/s, positive integer, e.g. 128000"),
+        bitrate: z.int().positive().describe("Bits/s > 0, e.g. 128000"),
         channels: z.enum(["2"]).default("2").describe('Stereo; default "2"'),
         sample_rate: z.literal(sampleRates).meta({ type: "integer" }).describe("Sample rate, Hz"),
         language: z.string().optional().describe("BCP 47 tag, e.g. en"),
-        index: z.int().min(0).optional().describe("Track index in the input, usually 0"),
+        index: z.int().min(0).optional().describe("Input track, usually 0"),
       })
       .describe("Audio encoding"),
   })
@@ -55,11 +55,11 @@ export const title = z
 export const description = z
   .string()
   .max(maxDescriptionLength, { error: `must be at most ${maxDescriptionLength} characters` })
-  .describe(`Description, up to ${maxDescriptionLength} characters`);
+  .describe(`Description, ≤${maxDescriptionLength} chars`);
 const metadataKey = z
   .string()
   .max(maxMetadataKeyLength, { error: `must be at most ${maxMetadataKeyLength} characters` })
-  .describe(`Key, up to ${maxMetadataKeyLength} characters`);
+  .describe(`Key, ≤${maxMetadataKeyLength} chars`);
 
 export const metadata = z
   .array(z.object({ key: metadataKey, value: z.string().describe("Value") }))
@@ -86,7 +86,7 @@ export const metadataFilter = z
       }
     }
   })
-  .describe(`Metadata filter, e.g. {"genre":"podcast"}; keys up to ${maxMetadataKeyLength} characters`);
+  .describe(`Metadata filter, e.g. {"genre":"podcast"}; keys ≤${maxMetadataKeyLength} chars`);
 
 /** `{"genre": "podcast"}` → `[{key: "genre", value: "podcast"}]`. */
 export function metadataList(filter: Record<string, string>): Array<{ key: string; value: string }> {

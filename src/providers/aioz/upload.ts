@@ -31,7 +31,7 @@ const chunkSize = z
   .max(maxChunkSize)
   .optional()
   .describe(
-    "Part size in bytes, 1024 to 200 MB; default 52428800 (50 MiB). AIOZ needs 50-200 MB parts except the last; reuse it when resuming",
+    "Part size in bytes, 1024 to 200 MB; default 52428800 (50 MiB; AIOZ wants 50-200 MB but the last); the same when resuming",
   );
 
 const filePath = z
@@ -140,14 +140,14 @@ const uploadAudioPart = defineOperation({
   name: "aioz_upload_audio_part",
   title: "Upload one part of an audio file",
   description:
-    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts are numbered from 1 and go in order, each chunk_size_bytes long (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does all of this in one call.",
+    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts are numbered from 1, sent in order, each chunk_size_bytes (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does it all in one call.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   route: "POST /media/{audio_id}/part",
   input: z.object({
     audio_id: audioId,
     file_path: filePath,
-    index: partNumber.describe("Part number, from 1 (1 is the file's first chunk_size_bytes bytes)"),
+    index: partNumber.describe("Part number, from 1"),
     chunk_size_bytes: chunkSize,
   }),
   output: z.object({ audio_id: z.string(), index: z.number(), bytes: z.number() }),
@@ -174,14 +174,10 @@ const uploadInput = z
       .min(1)
       .optional()
       .describe(
-        "http(s) URL of the file, streamed, not stored; or give file_path. It must send Content-Length unless the file fits in one part",
+        "http(s) URL, streamed through, not stored; or give file_path. Needs Content-Length unless the file fits in one part",
       ),
-    title: title
-      .optional()
-      .describe(`Title for a new audio object, 1-${maxTitleLength} characters; default the file name`),
-    audio_id: audioId
-      .optional()
-      .describe("Existing audio object to upload into (to resume an upload); up to 128 characters"),
+    title: title.optional().describe(`New audio's title, ≤${maxTitleLength} chars; default the file name`),
+    audio_id: audioId.optional().describe("Existing audio to upload into (to resume); up to 128 characters"),
     description: description.optional(),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
@@ -190,9 +186,7 @@ const uploadInput = z
     chunk_size_bytes: chunkSize,
     start_index: partNumber
       .default(1)
-      .describe(
-        "Part number to start from (parts are numbered from 1), to resume a failed upload with audio_id; default 1",
-      ),
+      .describe("First part number to send (from 1), to resume with audio_id; default 1"),
     wait_s: waitSeconds,
   })
   .refine((input) => (input.file_path === undefined) !== (input.url === undefined), {
@@ -289,7 +283,7 @@ const uploadAudio = defineOperation({
   name: "aioz_upload_audio",
   title: "Upload an audio file to AIOZ",
   description:
-    "Upload an audio file in one call from file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: creates the audio object (unless audio_id is given), sends every part in order, completes, and returns the transcoding job (waits up to wait_s). If a part fails, the error says how to resume: call again with audio_id and start_index.",
+    "Upload an audio file in one call from file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: creates the audio object (unless audio_id is given), sends every part, completes; returns the transcoding job (waits up to wait_s). A failed part's error gives the call that resumes.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   input: uploadInput,
