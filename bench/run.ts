@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     rows.push({
       measure: `upload ${upload.sizeMiB} MiB`,
       goal: `≥ ${upload.goals.minRatio}× direct (paired), peak RSS ≤ idle + ${upload.goals.maxPeakOverIdleMiB} MiB`,
-      figure: `${upload.mediagateMiBps} MiB/s vs direct ${upload.directMiBps} MiB/s, medians of ${upload.pairs} pairs (${upload.ratio}×; paired ${upload.pairedRatio}×), RSS idle ${upload.idleRssMiB} MiB, peak ${upload.peakRssMiB} MiB (+${upload.peakOverIdleMiB} MiB)`,
+      figure: `${upload.mediagateMiBps} MiB/s vs direct ${upload.directMiBps} MiB/s, medians of ${upload.pairs} pairs (${upload.ratio}×; paired ${upload.pairedRatio}×), RSS idle ${upload.idleRssMiB} MiB, peak ${upload.peakRssMiB} MiB (+${upload.peakOverIdleMiB} MiB; +${upload.steadyPeakOverRssMiB ?? "?"} MiB per upload after the warm-up)`,
       pass: upload.goals.pass,
     });
   }
