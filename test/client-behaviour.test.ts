@@ -467,7 +467,7 @@ describe("configuration", () => {
       aioz_update_audio: [{ audio_id: "x", title: "y" }, /AIOZ_STREAM_TOKEN/],
       aioz_delete_audio: [{ audio_id: "x" }, /AIOZ_STREAM_TOKEN/],
       aioz_estimate_transcode_cost: [{ qualities: ["good"], duration: 1 }, /AIOZ_STREAM_TOKEN/],
-      aioz_upload_audio_part: [{ audio_id: "x", file_path: file, index: 0 }, /AIOZ_STREAM_TOKEN/],
+      aioz_upload_audio_part: [{ audio_id: "x", file_path: file, index: 1 }, /AIOZ_STREAM_TOKEN/],
       aioz_complete_audio_upload: [{ audio_id: "x", wait_s: 0 }, /AIOZ_STREAM_TOKEN/],
       aioz_upload_audio: [{ file_path: file, wait_s: 0 }, /AIOZ_STREAM_TOKEN/],
       aistudios_list_models: [{}, /AISTUDIOS_API_KEY/],

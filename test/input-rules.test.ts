@@ -281,7 +281,7 @@ const rules: Rule[] = [
   {
     name: "a status outside new, transcoding, done, fail, deleted",
     tool: "aioz_list_audio",
-    args: { status: "ready" },
+    args: { status: ["ready"] },
     field: /status/,
     rule: /new.*transcoding.*done.*fail.*deleted/,
   },
@@ -302,16 +302,16 @@ const rules: Rule[] = [
   {
     name: "a part size above 200 MB",
     tool: "aioz_upload_audio_part",
-    args: { audio_id: aiozAudio, file_path: "x.wav", index: 0, chunk_size_bytes: 200_000_001 },
+    args: { audio_id: aiozAudio, file_path: "x.wav", index: 1, chunk_size_bytes: 200_000_001 },
     field: /chunk_size_bytes/,
     rule: /200000000/,
   },
   {
-    name: "a negative part index",
+    name: "a part index of 0 (parts are numbered from 1)",
     tool: "aioz_upload_audio_part",
-    args: { audio_id: aiozAudio, file_path: "x.wav", index: -1 },
+    args: { audio_id: aiozAudio, file_path: "x.wav", index: 0 },
     field: /index/,
-    rule: />=\s*0/,
+    rule: />=\s*1/,
   },
   {
     name: "an upload with neither file_path nor url",

@@ -146,7 +146,7 @@ describe("the MCP Inspector CLI against the built server", () => {
         const audioId = created.audio.id as string;
         await call("aioz_get_audio", { audio_id: audioId });
         await call("aioz_update_audio", { audio_id: audioId, title: "renamed" });
-        await call("aioz_upload_audio_part", { audio_id: audioId, file_path: "voice.mp3", index: 0 });
+        await call("aioz_upload_audio_part", { audio_id: audioId, file_path: "voice.mp3", index: 1 });
         const completed = await call("aioz_complete_audio_upload", { audio_id: audioId, wait_s: 0 });
         const upload = await call("aioz_upload_audio", { file_path: "voice.mp3", wait_s: 0 });
         await call("aioz_list_audio", { limit: 10 });

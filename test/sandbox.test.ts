@@ -93,7 +93,7 @@ describe("sandbox", () => {
     for (const [index, part] of parts.entries()) {
       const form = new FormData();
       form.set("file", new Blob([part]), "sound.bin");
-      form.set("index", String(index));
+      form.set("index", String(index + 1));
       form.set("hash", md5(part));
       const res = await aioz(`/media/${media.id}/part`, {
         method: "POST",
@@ -105,7 +105,8 @@ describe("sandbox", () => {
     }
     const recorded = sb.aioz.requests.at(-1);
     assert.deepEqual(recorded?.body, {
-      fields: { index: "1", hash: md5(parts[1] ?? file) },
+      fields: { index: "2", hash: md5(parts[1] ?? file) },
+      order: ["file", "index", "hash"],
       file: { filename: "sound.bin", size: 100_000, md5: md5(parts[1] ?? file) },
     });
 
@@ -146,10 +147,10 @@ describe("sandbox", () => {
       return aioz(`/media/${id}/part`, { method: "POST", body: form, headers: { "content-range": range } });
     };
     const part = randomBytes(1000);
-    const wrong = await send(0, part, md5(Buffer.from("other")), "bytes 0-999/2000");
+    const wrong = await send(1, part, md5(Buffer.from("other")), "bytes 0-999/2000");
     assert.equal(wrong.status, 400);
     assert.deepEqual(await json(wrong), { status: "error", message: "hash mismatch" });
-    const skipped = await send(1, part, md5(part), "bytes 1000-1999/2000");
+    const skipped = await send(2, part, md5(part), "bytes 1000-1999/2000");
     assert.equal(skipped.status, 400);
     const incomplete = await aioz(`/media/${id}/complete`);
     assert.equal(incomplete.status, 400);

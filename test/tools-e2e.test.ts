@@ -260,7 +260,7 @@ describe("job tools", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: id,
         file_path: file,
-        index: 0,
+        index: 1,
         chunk_size_bytes: 4096,
       }),
     );
@@ -365,7 +365,7 @@ describe("AIOZ Stream tools", () => {
       limit: 10,
       sort_by: "title",
       order_by: "desc",
-      status: "done",
+      status: ["done"],
       search: "welcome",
       tags: ["sandbox"],
       metadata: { genre: "podcast" },
@@ -381,10 +381,10 @@ describe("AIOZ Stream tools", () => {
       limit: 10,
       sort_by: "title",
       order_by: "desc",
-      status: "done",
+      status: ["done"],
       search: "welcome",
       tags: ["sandbox"],
-      metadata: { genre: "podcast" },
+      metadata: [{ key: "genre", value: "podcast" }],
     });
     assert.equal(typeof result.total, "number");
     assert.ok(Array.isArray(result.audios));
@@ -458,7 +458,7 @@ describe("AIOZ Stream tools", () => {
       title: "After",
       tags: ["renamed"],
       is_public: false,
-      player_theme_id: "theme-1",
+      player_id: "theme-1",
     });
     assert.deepEqual(result, { updated: true, audio_id: id });
     const audio = succeeded(await h.call("aioz_get_audio", { audio_id: id })).audio as Record<
@@ -500,7 +500,7 @@ describe("AIOZ Stream tools", () => {
     assert.equal(result.is_enough, true);
   });
 
-  it("aioz_upload_audio_part sends one multipart part with index, the part's MD5 and its Content-Range", async () => {
+  it("aioz_upload_audio_part sends one multipart part numbered from 1, with the part's MD5 and its Content-Range", async () => {
     const id = String(
       (succeeded(await h.call("aioz_create_audio", { title: "Parts" })).audio as Record<string, unknown>).id,
     );
@@ -513,11 +513,11 @@ describe("AIOZ Stream tools", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: id,
         file_path: file,
-        index: 0,
+        index: 1,
         chunk_size_bytes: 1024,
       }),
     );
-    assert.deepEqual(first, { audio_id: id, index: 0, bytes: 1024 });
+    assert.deepEqual(first, { audio_id: id, index: 1, bytes: 1024 });
     const request = onlyRequest(h.sandbox.aioz.requests);
     assert.equal(request.method, "POST");
     assert.equal(request.path, aiozPath(`/media/${id}/part`));
@@ -525,7 +525,7 @@ describe("AIOZ Stream tools", () => {
     assert.equal(request.headers["content-range"], "bytes 0-1023/2500");
     assert.match(request.headers["content-type"] ?? "", /^multipart\/form-data; boundary=/);
     const body = request.body as { fields: Record<string, string>; file: { size: number; md5: string } };
-    assert.deepEqual(body.fields, { index: "0", hash: md5(bytes.subarray(0, 1024)) });
+    assert.deepEqual(body.fields, { hash: md5(bytes.subarray(0, 1024)), index: "1" });
     assert.equal(body.file.size, 1024);
     assert.equal(body.file.md5, md5(bytes.subarray(0, 1024)));
 
@@ -534,7 +534,7 @@ describe("AIOZ Stream tools", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: id,
         file_path: file,
-        index: 1,
+        index: 2,
         chunk_size_bytes: 1024,
       }),
     );
@@ -542,11 +542,11 @@ describe("AIOZ Stream tools", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: id,
         file_path: file,
-        index: 2,
+        index: 3,
         chunk_size_bytes: 1024,
       }),
     );
-    assert.deepEqual(last, { audio_id: id, index: 2, bytes: 452 });
+    assert.deepEqual(last, { audio_id: id, index: 3, bytes: 452 });
     const [second, third] = h.sandbox.aioz.requests;
     assert.equal(second?.headers["content-range"], "bytes 1024-2047/2500");
     assert.equal(third?.headers["content-range"], "bytes 2048-2499/2500");
@@ -579,7 +579,7 @@ describe("AIOZ Stream tools", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: id,
         file_path: file,
-        index: 0,
+        index: 1,
         chunk_size_bytes: 1024,
       }),
     );
@@ -624,9 +624,9 @@ describe("AIOZ Stream tools", () => {
     assert.deepEqual(
       requests.slice(1, 4).map((request) => (request.body as { fields: Record<string, string> }).fields),
       [
-        { index: "0", hash: md5(bytes.subarray(0, 1024)) },
-        { index: "1", hash: md5(bytes.subarray(1024, 2048)) },
-        { index: "2", hash: md5(bytes.subarray(2048)) },
+        { hash: md5(bytes.subarray(0, 1024)), index: "1" },
+        { hash: md5(bytes.subarray(1024, 2048)), index: "2" },
+        { hash: md5(bytes.subarray(2048)), index: "3" },
       ],
     );
     assert.equal(audio.title, "Episode");

@@ -55,6 +55,8 @@ async function writeAudio(name: string, bytes: Buffer): Promise<string> {
 
 interface RecordedPart {
   index: number;
+  /** The multipart fields in the order they arrived. */
+  order: string[];
   hash: string;
   range: string;
   file: { size: number; md5: string };
@@ -64,9 +66,14 @@ function partsOf(requests: readonly RecordedRequest[]): RecordedPart[] {
   return requests
     .filter((r) => r.method === "POST" && r.route.endsWith("/part"))
     .map((r) => {
-      const body = r.body as { fields: Record<string, string>; file: { size: number; md5: string } };
+      const body = r.body as {
+        fields: Record<string, string>;
+        order: string[];
+        file: { size: number; md5: string };
+      };
       return {
         index: Number(body.fields.index),
+        order: body.order,
         hash: body.fields.hash ?? "",
         range: r.headers["content-range"] ?? "",
         file: { size: body.file.size, md5: body.file.md5 },
@@ -74,13 +81,17 @@ function partsOf(requests: readonly RecordedRequest[]): RecordedPart[] {
     });
 }
 
-/** What every part of `bytes` must look like on arrival. */
-function expectedParts(bytes: Buffer, from = 0): RecordedPart[] {
+/**
+ * What every part of `bytes` from part `from` on must look like on arrival: numbered from 1, `file` then
+ * `hash` then `index`, as the official Go client sends them.
+ */
+function expectedParts(bytes: Buffer, from = 1): RecordedPart[] {
   const parts: RecordedPart[] = [];
-  for (let start = from * partSize, index = from; start < bytes.length; start += partSize, index++) {
+  for (let start = (from - 1) * partSize, index = from; start < bytes.length; start += partSize, index++) {
     const slice = bytes.subarray(start, Math.min(bytes.length, start + partSize));
     parts.push({
       index,
+      order: ["file", "hash", "index"],
       hash: md5(slice),
       range: `bytes ${start}-${start + slice.length - 1}/${bytes.length}`,
       file: { size: slice.length, md5: md5(slice) },
@@ -141,19 +152,13 @@ describe("aioz_upload_audio from a local file", () => {
       chunk_size_bytes: partSize,
       wait_s: 0,
     });
-    const text = failed(
-      first,
-      /part 2 \(3 of 5\) failed/,
-      /HTTP 503/,
-      /Parts 0-1 are uploaded/,
-      /start_index/,
-    );
+    const text = failed(first, /part 3 of 5 failed/, /HTTP 503/, /Parts 1-2 are uploaded/, /"start_index":3/);
     const audioId = /"audio_id":"([^"]+)"/.exec(text)?.[1];
     assert.ok(audioId, `the error names the audio id to resume: ${text}`);
     const firstParts = partsOf(h.sandbox.aioz.requests);
     assert.deepEqual(
       firstParts.map((p) => p.index),
-      [0, 1, 2, 2, 2],
+      [1, 2, 3, 3, 3],
       "the failed part alone is retried",
     );
     assert.ok(!routes(h.sandbox.aioz.requests).includes("GET /media/{id}/complete"));
@@ -163,7 +168,7 @@ describe("aioz_upload_audio from a local file", () => {
       await h.call("aioz_upload_audio", {
         file_path: file,
         audio_id: audioId,
-        start_index: 2,
+        start_index: 3,
         chunk_size_bytes: partSize,
         wait_s: 20,
       }),
@@ -171,7 +176,7 @@ describe("aioz_upload_audio from a local file", () => {
     assert.equal(resumed.audio.id, audioId);
     assert.equal(resumed.job.status, "done");
     assert.ok(!routes(h.sandbox.aioz.requests).includes("POST /media/create"), "no second audio object");
-    assert.deepEqual(partsOf(h.sandbox.aioz.requests), expectedParts(bytes, 2));
+    assert.deepEqual(partsOf(h.sandbox.aioz.requests), expectedParts(bytes, 3));
   });
 
   it("refuses a file outside MEDIAGATE_FILE_ROOTS, an empty file and a directory before creating anything", async () => {
@@ -205,7 +210,7 @@ describe("aioz_upload_audio from a local file", () => {
       await h.call("aioz_upload_audio", {
         file_path: file,
         audio_id: "some-audio",
-        start_index: 2,
+        start_index: 3,
         chunk_size_bytes: partSize,
         wait_s: 0,
       }),
@@ -286,7 +291,7 @@ describe("aioz_upload_audio_part", () => {
       audio: { id: string };
     };
     h.sandbox.aioz.clearRequests();
-    for (const index of [0, 1, 2]) {
+    for (const index of [1, 2, 3]) {
       const outcome = succeeded(
         await h.call("aioz_upload_audio_part", {
           audio_id: created.audio.id,
@@ -302,10 +307,10 @@ describe("aioz_upload_audio_part", () => {
       await h.call("aioz_upload_audio_part", {
         audio_id: created.audio.id,
         file_path: file,
-        index: 3,
+        index: 4,
         chunk_size_bytes: partSize,
       }),
-      /index must be 0-2/,
+      /index must be 1-3/,
     );
   });
 });

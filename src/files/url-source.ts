@@ -98,6 +98,11 @@ export interface UrlSourceOptions {
   allowPrivate: boolean;
   /** Byte to start from (resuming an upload); asked for with a Range header. Default 0. */
   offset?: number;
+  /**
+   * Refuse a source that answers a Range request with the whole file, instead of reading and dropping
+   * the bytes before `offset`. Default false.
+   */
+  rangeOnly?: boolean;
   /** Largest source accepted, in bytes. */
   maxBytes: number;
   signal: AbortSignal;
@@ -184,6 +189,12 @@ export async function openUrl(text: string, options: UrlSourceOptions): Promise<
       throw new MediagateError("bad_response", `url: asked for bytes from ${offset}, got ${range[0]}`);
     }
     total = range[3] === "*" ? undefined : Number(range[3]);
+  } else if (offset > 0 && options.rangeOnly) {
+    body.destroy();
+    throw new MediagateError(
+      "bad_response",
+      `url: the source ignores Range requests, so it cannot be read again from byte ${offset} without downloading everything before it`,
+    );
   } else {
     // No range support: read from the start and drop what was already uploaded.
     skip = offset;

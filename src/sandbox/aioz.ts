@@ -117,6 +117,20 @@ function optionalBoolean(body: Record<string, unknown>, field: string): boolean 
   return value;
 }
 
+/** The limits the official clients' tests expect the service to enforce (go-client `api_video_test.go`). */
+const MAX_TITLE = 255;
+const MAX_DESCRIPTION = 1000;
+const MAX_METADATA_KEY = 255;
+
+function limitedString(body: Record<string, unknown>, field: string, max: number): string | undefined {
+  const value = optionalString(body, field);
+  if (value !== undefined && [...value].length > max) {
+    throw new HttpError(400, `${field} must be at most ${max} characters`);
+  }
+  return value;
+}
+
+/** A list of `{key, value}`, the only form the official clients send (go-client `Metadata *[]Metadata`). */
 function parseMetadata(value: unknown): MetadataPair[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw new HttpError(400, "metadata must be a list of {key, value} pairs");
@@ -125,8 +139,20 @@ function parseMetadata(value: unknown): MetadataPair[] | undefined {
     if (typeof key !== "string" || key === "" || typeof val !== "string") {
       throw new HttpError(400, `metadata[${i}] must have a non-empty string key and a string value`);
     }
+    if ([...key].length > MAX_METADATA_KEY) {
+      throw new HttpError(400, `metadata[${i}].key must be at most ${MAX_METADATA_KEY} characters`);
+    }
     return { key, value: val };
   });
+}
+
+/** A list of the allowed values, as the official clients send `status` (go-client `Status *[]string`). */
+function listOf(value: unknown, field: string, allowed: string[]): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string" && allowed.includes(item))) {
+    throw new HttpError(400, `${field} must be a list of ${allowed.join(", ")}`);
+  }
+  return value as string[];
 }
 
 function parseTags(value: unknown): string[] | undefined {
@@ -305,7 +331,7 @@ export class AiozEmulator extends HttpEmulator {
     await writeFile(media.file, bytes);
     Object.assign(media, {
       status: "done",
-      parts: [{ index: 0, start: 0, end: bytes.length - 1 }],
+      parts: [{ index: 1, start: 0, end: bytes.length - 1 }],
       received: bytes.length,
       total: bytes.length,
       size: bytes.length,
@@ -395,11 +421,11 @@ export class AiozEmulator extends HttpEmulator {
   private create(ctx: RequestContext): Reply {
     const body = object(ctx.json ?? {}, "request body");
     if (body.type !== "audio") throw new HttpError(400, "type is required and must be audio");
-    const title = optionalString(body, "title");
+    const title = limitedString(body, "title", MAX_TITLE);
     if (!title?.trim()) throw new HttpError(400, "title is required");
     const media = this.newMedia(randomUUID(), {
       title,
-      description: optionalString(body, "description") ?? "",
+      description: limitedString(body, "description", MAX_DESCRIPTION) ?? "",
       is_public: optionalBoolean(body, "is_public") ?? true,
       metadata: parseMetadata(body.metadata) ?? [],
       tags: parseTags(body.tags) ?? [],
@@ -415,24 +441,12 @@ export class AiozEmulator extends HttpEmulator {
     const sortBy = oneOf(body.sort_by, "sort_by", SORT_FIELDS, "created_at") ?? "created_at";
     const orderBy = oneOf(body.order_by, "order_by", ["asc", "desc"], "asc");
     const type = oneOf(body.type, "type", ["audio", "video"]);
-    const status = oneOf(body.status, "status", STATUSES);
+    // The filters in the official clients' form only (go-client `model_get_media_list_request.go`):
+    // a lone status string or a metadata object is refused, as the real service's typed decoder does.
+    const status = listOf(body.status, "status", STATUSES);
     const search = optionalString(body, "search")?.toLowerCase();
-    const tags =
-      typeof body.tags === "string"
-        ? body.tags
-            .split(",")
-            .map((t) => t.trim())
-            .filter(Boolean)
-        : parseTags(body.tags);
-    let metadata: MetadataPair[] | undefined;
-    if (body.metadata !== undefined && body.metadata !== null && !Array.isArray(body.metadata)) {
-      metadata = Object.entries(object(body.metadata, "metadata")).map(([key, value]) => ({
-        key,
-        value: String(value),
-      }));
-    } else {
-      metadata = parseMetadata(body.metadata);
-    }
+    const tags = parseTags(body.tags);
+    const metadata = parseMetadata(body.metadata);
 
     for (const media of this.media.values()) {
       if (media.status === "transcoding") this.find(media.id);
@@ -440,7 +454,7 @@ export class AiozEmulator extends HttpEmulator {
     const matches = [...this.media.values()].filter(
       (m) =>
         type !== "video" &&
-        (status ? m.status === status : m.status !== "deleted") &&
+        (status?.length ? status.includes(m.status) : m.status !== "deleted") &&
         (!search || m.title.toLowerCase().includes(search) || m.description.toLowerCase().includes(search)) &&
         (!tags || tags.every((tag) => m.tags.includes(tag))) &&
         (!metadata || metadata.every((p) => m.metadata.some((q) => q.key === p.key && q.value === p.value))),
@@ -492,11 +506,16 @@ export class AiozEmulator extends HttpEmulator {
   private update(ctx: RequestContext): Reply {
     const media = this.find(ctx.params.id);
     const body = object(ctx.json ?? {}, "request body");
-    const title = optionalString(body, "title");
+    // The official clients send the player as `player_id` (go-client `model_update_media_info_request.go`);
+    // the document's `player_theme_id` is refused so a client sending it fails a test instead of passing.
+    if (body.player_theme_id !== undefined) {
+      throw new HttpError(400, "unknown field player_theme_id: the player is set with player_id");
+    }
+    const title = limitedString(body, "title", MAX_TITLE);
     if (title !== undefined && !title.trim()) throw new HttpError(400, "title must not be empty");
     const changes: Partial<Media> = {};
     if (title !== undefined) changes.title = title;
-    const description = optionalString(body, "description");
+    const description = limitedString(body, "description", MAX_DESCRIPTION);
     if (description !== undefined) changes.description = description;
     const metadata = parseMetadata(body.metadata);
     if (metadata !== undefined) changes.metadata = metadata;
@@ -504,8 +523,8 @@ export class AiozEmulator extends HttpEmulator {
     if (tags !== undefined) changes.tags = tags;
     const isPublic = optionalBoolean(body, "is_public");
     if (isPublic !== undefined) changes.is_public = isPublic;
-    const theme = optionalString(body, "player_theme_id");
-    if (theme !== undefined) changes.player_theme_id = theme;
+    const player = optionalString(body, "player_id");
+    if (player !== undefined) changes.player_theme_id = player;
     Object.assign(media, changes, { updatedAt: Date.now() });
     return { json: { status: "success", message: "Update audio info successfully." } };
   }
@@ -537,9 +556,11 @@ export class AiozEmulator extends HttpEmulator {
       throw new HttpError(400, "body must be multipart/form-data with the fields file, index and hash");
     const file = form.file;
     if (!file?.tempPath) throw new HttpError(400, "file is required");
+    // Parts are numbered from 1, as the official clients send them (go-client `client.go`,
+    // `WriteField("index", strconv.Itoa(part))` for part := 1..): a part numbered 0 is refused.
     const indexField = form.fields.index ?? "";
-    if (!/^\d+$/.test(indexField))
-      throw new HttpError(400, "index is required and must be a non-negative integer");
+    if (!/^[1-9]\d*$/.test(indexField))
+      throw new HttpError(400, "index is required and must be the part number, from 1 for the first part");
     const hash = (form.fields.hash ?? "").trim().toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(hash))
       throw new HttpError(400, "hash is required and must be the MD5 hex digest of the part");
@@ -563,7 +584,7 @@ export class AiozEmulator extends HttpEmulator {
         throw new HttpError(400, `total size ${total} does not match earlier parts (${media.total})`);
       }
       const last = media.parts.at(-1);
-      const next = media.parts.length;
+      const next = media.parts.length + 1;
       if (last && index === last.index && start === last.start) {
         media.parts.pop(); // re-sending the last part replaces it
         media.received = last.start;

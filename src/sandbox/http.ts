@@ -158,8 +158,9 @@ async function readBody(
     );
     const recorded: {
       fields: Record<string, string>;
+      order: string[];
       file?: { filename?: string; size: number; md5: string };
-    } = { fields: { ...multipart.fields } };
+    } = { fields: { ...multipart.fields }, order: [...multipart.order] };
     if (multipart.file) {
       const { filename, size, md5 } = multipart.file;
       recorded.file = filename === undefined ? { size, md5 } : { filename, size, md5 };

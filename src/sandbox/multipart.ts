@@ -17,6 +17,8 @@ export interface UploadedFile {
 export interface MultipartBody {
   fields: Record<string, string>;
   file?: UploadedFile;
+  /** Every part's name in the order the parts arrived (`file` included), for checks on the wire form. */
+  order: string[];
 }
 
 export interface MultipartLimits {
@@ -101,7 +103,7 @@ export async function parseMultipart(
 ): Promise<MultipartBody> {
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const headerEnd = Buffer.from("\r\n\r\n");
-  const result: MultipartBody = { fields: {} };
+  const result: MultipartBody = { fields: {}, order: [] };
   let fieldCount = 0;
   let state: "preamble" | "afterDelimiter" | "headers" | "body" | "done" = "preamble";
   // The first delimiter is not preceded by CRLF; pretending it is lets one search handle every delimiter.
@@ -138,6 +140,7 @@ export async function parseMultipart(
 
   const openSink = (headers: PartHeaders): void => {
     const name = headers.name ?? "";
+    result.order.push(name);
     if (name === "file") {
       if (result.file) throw new HttpError(400, "only one file part is allowed");
       const info: UploadedFile = { size: 0, md5: "" };

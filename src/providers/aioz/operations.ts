@@ -6,10 +6,16 @@ import { asNumber, asRecord, requiredString } from "../envelope.js";
 import {
   audioId,
   audioSchema,
+  description,
+  maxTitleLength,
   metadata,
+  metadataFilter,
+  metadataList,
   quality,
   resolution,
+  statuses,
   tags,
+  title,
   toAudio,
   toAudioList,
 } from "./schemas.js";
@@ -26,8 +32,8 @@ const createAudio = defineOperation({
   see: `${docs}#create-audio-object`,
   route: "POST /media/create",
   input: z.object({
-    title: z.string().trim().min(1, { error: "must not be empty" }).describe("Title"),
-    description: z.string().optional().describe("Description"),
+    title: title.describe(`Title, ≤${maxTitleLength} chars`),
+    description: description.optional(),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
     tags: tags.optional(),
@@ -61,19 +67,18 @@ const listAudio = defineOperation({
       .describe("created_at (default), updated_at, title or size"),
     order_by: z.enum(["asc", "desc"]).optional().describe("asc (default) or desc"),
     tags: tags.optional(),
-    metadata: z
-      .record(z.string(), z.string())
-      .optional()
-      .describe('Metadata filter, e.g. {"genre":"podcast"}'),
-    status: z
-      .enum(["new", "transcoding", "done", "fail", "deleted"])
-      .optional()
-      .describe("new, transcoding, done, fail or deleted"),
+    metadata: metadataFilter.optional(),
+    status: z.array(z.enum(statuses)).min(1).optional().describe('Any of these, e.g. ["done"]'),
     search: z.string().optional().describe("Keyword in title and description"),
   }),
   output: z.object({ audios: z.array(audioSchema), total: z.number() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  request: (input) => ({ body: { type: "audio", ...input } }),
+  // `status` and `metadata` go as lists, as the official clients send them (aioz-stream-go-client
+  // `model_get_media_list_request.go`: `Status *[]string`, `Metadata *[]Metadata`; nodejs-client
+  // `src/model/GetMediaListRequest.ts`), not as the document's single value and object.
+  request: ({ metadata, ...input }) => ({
+    body: { type: "audio", ...input, ...(metadata ? { metadata: metadataList(metadata) } : {}) },
+  }),
   toResult: (data) => toAudioList(data),
   summary: (result) => `${result.audios.length} of ${result.total} audio object(s).`,
 });
@@ -104,8 +109,8 @@ const updateAudio = defineOperation({
   safeToRetry: true,
   input: z.object({
     audio_id: audioId,
-    title: z.string().min(1).optional().describe("Title"),
-    description: z.string().optional().describe("Description"),
+    title: title.optional().describe(`Title, ≤${maxTitleLength} chars`),
+    description: description.optional(),
     metadata: metadata.optional(),
     tags: tags.optional(),
     is_public: z.boolean().optional().describe("Public or not"),
@@ -113,6 +118,12 @@ const updateAudio = defineOperation({
   }),
   output: z.object({ updated: z.boolean(), audio_id: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // The document names the player `player_theme_id`; the official clients send `player_id`
+  // (aioz-stream-go-client `model_update_media_info_request.go`: `PlayerId json:"player_id"`; nodejs-client
+  // `src/model/UpdateMediaInfoRequest.ts`: baseName 'player_id').
+  request: ({ audio_id: _audio, player_theme_id, ...input }) => ({
+    body: { ...input, ...(player_theme_id === undefined ? {} : { player_id: player_theme_id }) },
+  }),
   toResult: (_data, input) => ({ updated: true, audio_id: input.audio_id }),
   summary: (result) => `Updated audio ${result.audio_id}.`,
 });

@@ -24,11 +24,11 @@ export const quality = z
     audio_config: z
       .object({
         codec: z.enum(["aac"]).default("aac").describe("Codec; default aac"),
-        bitrate: z.int().positive().describe("Bits/s, positive integer, e.g. 128000"),
+        bitrate: z.int().positive().describe("Bits/s > 0, e.g. 128000"),
         channels: z.enum(["2"]).default("2").describe('Stereo; default "2"'),
         sample_rate: z.literal(sampleRates).meta({ type: "integer" }).describe("Sample rate, Hz"),
         language: z.string().optional().describe("BCP 47 tag, e.g. en"),
-        index: z.int().min(0).optional().describe("Track index in the input, usually 0"),
+        index: z.int().min(0).optional().describe("Input track, usually 0"),
       })
       .describe("Audio encoding"),
   })
@@ -37,10 +37,61 @@ export const quality = z
     path: ["container_type"],
   });
 
+/*
+ * The limits the official clients' tests expect the service to refuse beyond (aioz-stream-go-client
+ * `api_video_test.go`, aioz-stream-nodejs-client `test/Video.spec.ts`: "Invalid Title - Too Long" at 256,
+ * "Invalid Description - Too Long" at 1001, "Invalid Metadata - Key Too Long" at 256); checked here so
+ * nothing is sent that AIOZ would refuse.
+ */
+export const maxTitleLength = 255;
+export const maxDescriptionLength = 1000;
+export const maxMetadataKeyLength = 255;
+
+export const title = z
+  .string()
+  .trim()
+  .min(1, { error: "must not be empty" })
+  .max(maxTitleLength, { error: `must be at most ${maxTitleLength} characters` });
+export const description = z
+  .string()
+  .max(maxDescriptionLength, { error: `must be at most ${maxDescriptionLength} characters` })
+  .describe(`Description, ≤${maxDescriptionLength} chars`);
+const metadataKey = z
+  .string()
+  .max(maxMetadataKeyLength, { error: `must be at most ${maxMetadataKeyLength} characters` })
+  .describe(`Key, ≤${maxMetadataKeyLength} chars`);
+
 export const metadata = z
-  .array(z.object({ key: z.string().describe("Key"), value: z.string().describe("Value") }))
+  .array(z.object({ key: metadataKey, value: z.string().describe("Value") }))
   .describe("Key/value pairs");
 export const tags = z.array(z.string()).describe("Tags");
+
+export const statuses = ["new", "transcoding", "done", "fail", "deleted"] as const;
+
+/**
+ * The list filter as the agent writes it (`{"genre": "podcast"}`, as the document's example does) with
+ * the key limit; it goes on the wire as the `{key, value}` list the official clients send.
+ */
+export const metadataFilter = z
+  .record(z.string(), z.string())
+  // A key schema on the record would report only "Invalid key in record"; this names the key and the rule.
+  .superRefine((filter, context) => {
+    for (const key of Object.keys(filter)) {
+      if (key.length > maxMetadataKeyLength) {
+        context.addIssue({
+          code: "custom",
+          message: `key must be at most ${maxMetadataKeyLength} characters`,
+          path: [key],
+        });
+      }
+    }
+  })
+  .describe(`Metadata filter, e.g. {"genre":"podcast"}; keys ≤${maxMetadataKeyLength} chars`);
+
+/** `{"genre": "podcast"}` → `[{key: "genre", value: "podcast"}]`. */
+export function metadataList(filter: Record<string, string>): Array<{ key: string; value: string }> {
+  return Object.entries(filter).map(([key, value]) => ({ key, value }));
+}
 
 const qualityStatus = z.object({ name: z.string(), status: z.string(), type: z.string() });
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { MediagateError } from "../../client/errors.js";
 import type { StreamBody } from "../../client/provider-client.js";
 import { readableFile } from "../../files/roots.js";
-import { openUrl } from "../../files/url-source.js";
+import { type OpenedUrl, openUrl } from "../../files/url-source.js";
 import type { ToolContext } from "../../tools/operation.js";
 
 /** Largest file mediagate uploads: 50 GiB, far beyond any audio; a bigger file is almost surely a mistake. */
@@ -19,31 +19,26 @@ const readBlockBytes = 64 * 1024;
  * body above 16 KiB); and if that ever failed, the provider's MD5 check of the part would refuse it.
  */
 const ringSlots = 16;
-/**
- * The block a part is read into to hash it: one buffer, so it can be larger; a part's MD5 then takes 16
- * times fewer reads (hashing 512 MiB from the page cache: 0.89 s → 0.76 s, of which MD5 is 0.7 s).
- */
-const hashBlockBytes = 1024 * 1024;
 
-/** One part, ready to send: its byte range, the MD5 of its bytes, and a body that can be sent again. */
+/**
+ * One part: its number (from 1, as AIOZ numbers them), its byte range, and its bytes. Each call of
+ * `bytes()` reads the part once more from its source (one read per attempt), so nothing of a part is
+ * held between attempts.
+ */
 export interface Part {
-  index: number;
+  number: number;
   start: number;
   /** Inclusive, as Content-Range writes it. */
   end: number;
-  md5: string;
   bytes(): AsyncIterable<Uint8Array>;
 }
 
-/**
- * Where an upload's bytes come from. Parts are asked for in order, each once (a retry re-sends the
- * same Part); at most about one part is held in memory.
- */
+/** Where an upload's bytes come from. Parts are asked for in order; a part is read while it is sent. */
 export interface PartSource {
   /** A name for a new audio object's default title. */
   name: string;
   total: number;
-  part(index: number, size: number, signal: AbortSignal): Promise<Part>;
+  part(number: number, size: number): Part;
   close(): Promise<void>;
 }
 
@@ -65,11 +60,10 @@ export async function fileSource(filePath: string, context: ToolContext): Promis
     throw new MediagateError("file_access", `file_path: "${filePath}" changed while it was being checked`);
   }
   const ring = Array.from({ length: ringSlots }, () => Buffer.allocUnsafeSlow(readBlockBytes));
-  const hashBlock = Buffer.allocUnsafeSlow(hashBlockBytes);
   let slot = 0;
-  async function* blocks(start: number, end: number, into?: Buffer): AsyncGenerator<Buffer> {
+  async function* blocks(start: number, end: number): AsyncGenerator<Buffer> {
     for (let position = start; position <= end; ) {
-      const block = into ?? (ring[slot++ % ringSlots] as Buffer);
+      const block = ring[slot++ % ringSlots] as Buffer;
       const length = Math.min(block.length, end - position + 1);
       const { bytesRead } = await handle.read(block, 0, length, position);
       if (bytesRead === 0) {
@@ -85,52 +79,70 @@ export async function fileSource(filePath: string, context: ToolContext): Promis
   return {
     name: path.basename(checked.path),
     total: checked.size,
-    async part(index, size) {
-      const { start, end } = partRange(index, size, checked.size);
-      const hash = createHash("md5");
-      for await (const block of blocks(start, end, hashBlock)) hash.update(block);
-      return { index, start, end, md5: hash.digest("hex"), bytes: () => blocks(start, end) };
+    part(number, size) {
+      const { start, end } = partRange(number, size, checked.size);
+      // A retried attempt reads the part from the file again: the disk is the part's only copy.
+      return { number, start, end, bytes: () => blocks(start, end) };
     },
     close: () => handle.close(),
   };
 }
 
+/** Where a `url` source's answer stands: the body being read and the byte of the file it is at. */
+interface UrlCursor {
+  reader: ChunkReader;
+  body: OpenedUrl["body"];
+  position: number;
+  /** The answer failed or ended early: nothing more can be read from it. */
+  broken: boolean;
+}
+
 /**
- * A `url` source, streamed through: each part is read from the answer into one buffer, hashed and sent
- * from memory, so at most one part is held whatever the size, and nothing lands on disk. Content-Range
- * needs the total size up front: it comes from Content-Length (or Content-Range); a source that sends no
- * length is accepted only when it fits in one part, which is read before anything is created remotely.
+ * A `url` source, streamed through: each part's bytes go from the source's answer to the provider as they
+ * arrive, so nothing of a part is held and nothing lands on disk. Content-Range needs the total size up
+ * front: it comes from Content-Length (or Content-Range); a source that sends no length is accepted only
+ * when it fits in one part, which is then read (into memory) before anything is created remotely.
+ *
+ * A part sent again (a retry after a transient failure) cannot be read from the same answer a second
+ * time: the source is asked again from the part's first byte with a Range request. A source that ignores
+ * Range cannot give that part again without re-downloading all before it, so the part fails there with
+ * the call that resumes the upload from it.
  */
 export async function urlSource(
   url: string,
-  startIndex: number,
+  startNumber: number,
   size: number,
   context: ToolContext,
 ): Promise<PartSource> {
-  const offset = startIndex * size;
-  const opened = await openUrl(url, {
+  const offset = (startNumber - 1) * size;
+  const options = {
     allowPrivate: !context.config.http || context.config.allowPrivateUrls,
-    offset,
     maxBytes: maxUploadBytes,
     signal: context.signal,
-  });
-  const reader = new ChunkReader(opened.body);
-  const buffer = Buffer.allocUnsafe(size);
-  let position = offset;
+  };
+  const opened = await openUrl(url, { ...options, offset });
+  let cursor: UrlCursor = {
+    reader: new ChunkReader(opened.body),
+    body: opened.body,
+    position: offset,
+    broken: false,
+  };
   let total = opened.total;
-  let filled = -1;
+  /** The one part of a source that sent no length, read to learn that it ends within that part. */
+  let whole: Buffer | undefined;
   if (total === undefined) {
-    // Unknown length: the first part tells whether the source ends within it.
-    filled = await reader.fill(buffer, size);
-    if (!(await reader.ended())) {
+    const buffer = Buffer.allocUnsafe(size);
+    const filled = await cursor.reader.fill(buffer, size);
+    if (!(await cursor.reader.ended())) {
       opened.body.destroy();
       throw new MediagateError(
         "invalid_input",
         `url: the server sends no Content-Length and the file is larger than one part (${size} bytes), so its size cannot be known before uploading; download it and pass file_path, or give a larger chunk_size_bytes`,
       );
     }
-    total = offset + filled;
     if (filled === 0) throw new MediagateError("invalid_input", "url: the file is empty");
+    total = offset + filled;
+    whole = buffer.subarray(0, filled);
   }
   const known = total;
   if (offset >= known) {
@@ -138,54 +150,82 @@ export async function urlSource(
     const parts = Math.ceil(known / size);
     throw new MediagateError(
       "invalid_input",
-      `start_index: the file has ${parts} part(s); start_index must be 0-${parts - 1}`,
+      `start_index: the file has ${parts} part(s); start_index must be 1-${parts}`,
     );
   }
+
+  /** The source again from byte `start`, for a part sent a second time. */
+  async function reopen(start: number, number: number): Promise<UrlCursor> {
+    cursor.body.destroy();
+    const again = await openUrl(url, { ...options, offset: start, rangeOnly: start > 0 });
+    if (again.total !== undefined && again.total !== known) {
+      again.body.destroy();
+      throw new MediagateError(
+        "bad_response",
+        `url: the source now has ${again.total} bytes instead of ${known}, so part ${number} cannot be sent again`,
+        { remedy: "The source changed; upload it again from the start." },
+      );
+    }
+    return { reader: new ChunkReader(again.body), body: again.body, position: start, broken: false };
+  }
+
   return {
     name: opened.name,
     total: known,
-    async part(index, partSize) {
-      const { start, end } = partRange(index, partSize, known);
-      if (start !== position)
-        throw new Error(`url parts must be read in order (at ${position}, asked ${start})`);
+    part(number, partSize) {
+      const { start, end } = partRange(number, partSize, known);
       const length = end - start + 1;
-      const got = filled >= 0 ? filled : await reader.fill(buffer, length);
-      filled = -1;
-      if (got !== length) {
-        throw new MediagateError(
-          "bad_response",
-          `url: the source ended after ${start + got} of ${known} bytes`,
-          { remedy: "The source changed or broke off; try again." },
-        );
+      async function* bytes(): AsyncGenerator<Uint8Array> {
+        if (whole) {
+          for (let at = 0; at < length; at += readBlockBytes) yield whole.subarray(at, at + readBlockBytes);
+          return;
+        }
+        // Each attempt reads through its own cursor: an earlier attempt that is still being torn down
+        // cannot move this one's position.
+        if (cursor.broken || cursor.position !== start) cursor = await reopen(start, number);
+        const mine = cursor;
+        for (let left = length; left > 0; ) {
+          let chunk: Uint8Array | undefined;
+          try {
+            chunk = await mine.reader.take(left);
+          } catch (error) {
+            mine.broken = true;
+            if (error instanceof MediagateError) throw error;
+            chunk = undefined;
+          }
+          if (!chunk) {
+            // The answer broke off before the length it announced: a network failure on the source's
+            // side, so the part is sent again from a fresh request (which also notices a changed size).
+            mine.broken = true;
+            throw new MediagateError(
+              "network",
+              `url: the source broke off after ${mine.position} of ${known} bytes`,
+              { remedy: "Check that the URL is reachable from the server running mediagate, then resume." },
+            );
+          }
+          mine.position += chunk.byteLength;
+          left -= chunk.byteLength;
+          yield chunk;
+        }
       }
-      position = end + 1;
-      const bytes = buffer.subarray(0, length);
-      return {
-        index,
-        start,
-        end,
-        md5: createHash("md5").update(bytes).digest("hex"),
-        async *bytes() {
-          for (let at = 0; at < length; at += readBlockBytes) yield bytes.subarray(at, at + readBlockBytes);
-        },
-      };
+      return { number, start, end, bytes };
     },
     async close() {
-      opened.body.destroy();
+      cursor.body.destroy();
     },
   };
 }
 
-/** The byte range of part `index`, or a clear error when the file has no such part. */
-export function partRange(index: number, size: number, total: number): { start: number; end: number } {
+/** The byte range of part `number` (from 1), or a clear error when the file has no such part. */
+export function partRange(number: number, size: number, total: number): { start: number; end: number } {
   const parts = Math.ceil(total / size);
-  if (index >= parts) {
+  if (number < 1 || number > parts) {
     throw new MediagateError(
       "invalid_input",
-      `index: the file has ${parts} part(s) of ${size} bytes; index must be 0-${parts - 1}`,
+      `index: the file has ${parts} part(s) of ${size} bytes; index must be 1-${parts}`,
     );
   }
-  const start = index * size;
+  const start = (number - 1) * size;
   return { start, end: Math.min(total, start + size) - 1 };
 }
 
@@ -213,6 +253,14 @@ class ChunkReader {
     return filled;
   }
 
+  /** The next bytes of the stream, at most `max` of them (the rest kept); undefined at its end. */
+  async take(max: number): Promise<Uint8Array | undefined> {
+    const chunk = await this.next();
+    if (!chunk || chunk.byteLength <= max) return chunk;
+    this.pending = chunk.subarray(max);
+    return chunk.subarray(0, max);
+  }
+
   async ended(): Promise<boolean> {
     const chunk = await this.next();
     if (chunk) this.pending = chunk;
@@ -235,22 +283,40 @@ class ChunkReader {
   }
 }
 
-/** A multipart/form-data body (`index`, `hash`, then `file`) whose file bytes stream from the part. */
+/**
+ * The multipart/form-data body of one part, in the official Go client's order: `file` first, then `hash`
+ * and `index` (aioz-stream-go-client `client.go`, `prepareRangeRequests`: `CreateFormFile("file")`,
+ * `io.MultiWriter(partWriter, hash)`, then `WriteField("hash")`, `WriteField("index", strconv.Itoa(part))`).
+ * The MD5 is computed while the bytes stream, so each attempt reads the part exactly once and holds none
+ * of it; the length is still known up front (an MD5 in hex is 32 characters).
+ */
 export function multipartBody(part: Part, filename: string): StreamBody {
   const boundary = `mediagate-${randomBytes(12).toString("hex")}`;
   const field = (name: string, value: string) =>
-    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    `\r\n--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}`;
   const head = Buffer.from(
-    `${field("index", String(part.index))}${field("hash", part.md5)}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const tail = (md5: string) =>
+    Buffer.from(`${field("hash", md5)}${field("index", String(part.number))}\r\n--${boundary}--\r\n`);
+  const size = part.end - part.start + 1;
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
-    length: head.length + (part.end - part.start + 1) + tail.length,
+    length: head.length + size + tail("0".repeat(32)).length,
     async *open() {
+      const hash = createHash("md5");
       yield head;
-      yield* part.bytes();
-      yield tail;
+      let sent = 0;
+      for await (const chunk of part.bytes()) {
+        hash.update(chunk);
+        sent += chunk.byteLength;
+        yield chunk;
+      }
+      // Content-Length was promised: a source that gave other than the part's size must not pass as whole.
+      if (sent !== size) {
+        throw new MediagateError("file_access", `part ${part.number}: read ${sent} bytes, expected ${size}`);
+      }
+      yield tail(hash.digest("hex"));
     },
   };
 }

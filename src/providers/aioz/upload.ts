@@ -5,7 +5,17 @@ import { withJobTool } from "../../jobs/job-tool.js";
 import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
 import { defineOperation, type Operation, type ToolContext } from "../../tools/operation.js";
 import { asRecord, asString } from "../envelope.js";
-import { audioId, audioSchema, metadata, quality, tags, toAudio } from "./schemas.js";
+import {
+  audioId,
+  audioSchema,
+  description,
+  maxTitleLength,
+  metadata,
+  quality,
+  tags,
+  title,
+  toAudio,
+} from "./schemas.js";
 import { fileSource, multipartBody, type PartSource, partRange, urlSource } from "./upload-source.js";
 
 const docs = "https://docs.aiozstream.network/api-reference/media/audio";
@@ -21,7 +31,7 @@ const chunkSize = z
   .max(maxChunkSize)
   .optional()
   .describe(
-    "Part size in bytes, 1024 to 200 MB; default 52428800 (50 MiB). AIOZ needs 50-200 MB parts except the last; reuse it when resuming",
+    "Part size in bytes, 1024 to 200 MB; default 52428800 (50 MiB; AIOZ wants 50-200 MB but the last); the same when resuming",
   );
 
 const filePath = z
@@ -29,23 +39,29 @@ const filePath = z
   .min(1)
   .describe("Local file path, inside MEDIAGATE_FILE_ROOTS (relative paths start from the first root)");
 
+/** The file's name as a title, within AIOZ's title limit. */
+const defaultTitle = (name: string) => [...name].slice(0, maxTitleLength).join("");
+
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** Sends one part: its MD5, its Content-Range, its bytes streamed. The same index sent again replaces it. */
+/**
+ * Sends part `number` (from 1): its bytes streamed, its MD5 computed on the way, its Content-Range. The
+ * same number sent again replaces it.
+ */
 async function sendPart(
   context: ToolContext,
   audio: string,
   source: PartSource,
-  index: number,
+  number: number,
   size: number,
 ): Promise<number> {
-  const part = await source.part(index, size, context.signal);
+  const part = source.part(number, size);
   await context.client("aioz").send({
     method: "POST",
     path: `/media/${encodeURIComponent(audio)}/part`,
     headers: { "content-range": `bytes ${part.start}-${part.end}/${source.total}` },
     stream: multipartBody(part, source.name),
-    // Sending the same index again replaces it: a failed part is retried on its own.
+    // Sending the same part again replaces it: a failed part is retried on its own (read once more).
     safe: true,
     timeoutMs: partTimeoutMs,
     signal: context.signal,
@@ -62,16 +78,21 @@ interface ResumeHint {
 }
 
 /** A part that failed after its retries: the same error, naming the part and how to resume from it. */
-function partFailed(error: unknown, index: number, parts: number, hint: ResumeHint): unknown {
+function partFailed(error: unknown, number: number, parts: number, hint: ResumeHint): unknown {
   if (!(error instanceof MediagateError) || error.kind === "cancelled") return error;
-  const done = index === 0 ? "No part is uploaded yet" : `Parts 0-${index - 1} are uploaded`;
+  const done =
+    number === 1
+      ? "No part is uploaded yet"
+      : number === 2
+        ? "Part 1 is uploaded"
+        : `Parts 1-${number - 1} are uploaded`;
   const resume = {
     audio_id: hint.audio,
     ...hint.source,
-    start_index: index,
+    start_index: number,
     ...(hint.chunkSize === defaultChunkSize ? {} : { chunk_size_bytes: hint.chunkSize }),
   };
-  const what = `part ${index} (${index + 1} of ${parts}) failed`;
+  const what = `part ${number} of ${parts} failed`;
   return new MediagateError(error.kind, `${what}: ${error.message}`, {
     ...(error.provider === undefined ? {} : { provider: error.provider }),
     ...(error.status === undefined ? {} : { status: error.status }),
@@ -81,7 +102,7 @@ function partFailed(error: unknown, index: number, parts: number, hint: ResumeHi
   });
 }
 
-/** Sends parts `from`.. in order, reporting progress in bytes after each. */
+/** Sends parts `from`.. (numbered from 1) in order, reporting progress in bytes after each. */
 async function sendParts(
   context: ToolContext,
   audio: string,
@@ -91,33 +112,42 @@ async function sendParts(
   hint: ResumeHint,
 ): Promise<void> {
   const parts = Math.ceil(source.total / size);
-  let sent = from * size;
-  for (let index = from; index < parts; index++) {
+  let sent = (from - 1) * size;
+  for (let number = from; number <= parts; number++) {
     try {
-      sent += await sendPart(context, audio, source, index, size);
+      sent += await sendPart(context, audio, source, number, size);
     } catch (error) {
-      throw partFailed(error, index, parts, hint);
+      throw partFailed(error, number, parts, hint);
     }
     await context.progress(
       sent,
       source.total,
-      `part ${index + 1} of ${parts} uploaded (${mib(sent)} of ${mib(source.total)})`,
+      `part ${number} of ${parts} uploaded (${mib(sent)} of ${mib(source.total)})`,
     );
   }
 }
+
+/*
+ * Parts are numbered from 1 on the wire, as both official clients send them (aioz-stream-go-client
+ * `client.go`: `for part := 1; part <= partsCount; part++` … `WriteField("index", strconv.Itoa(part))`, "1"
+ * for a single part; aioz-stream-nodejs-client `src/api/MediaApi.ts`: `for (let part = 1; …)`,
+ * `append('index', '1')`), not from 0 as the document's curl example shows. The tools' `index` and
+ * `start_index` are that same number, so what an agent reads, sends and resumes with is what goes out.
+ */
+const partNumber = z.int().min(1);
 
 const uploadAudioPart = defineOperation({
   name: "aioz_upload_audio_part",
   title: "Upload one part of an audio file",
   description:
-    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts go in order from 0, each chunk_size_bytes long (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does all of this in one call.",
+    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts are numbered from 1, sent in order, each chunk_size_bytes (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does it all in one call.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   route: "POST /media/{audio_id}/part",
   input: z.object({
     audio_id: audioId,
     file_path: filePath,
-    index: z.int().min(0).describe("Part index, from 0"),
+    index: partNumber.describe("Part number, from 1"),
     chunk_size_bytes: chunkSize,
   }),
   output: z.object({ audio_id: z.string(), index: z.number(), bytes: z.number() }),
@@ -144,35 +174,26 @@ const uploadInput = z
       .min(1)
       .optional()
       .describe(
-        "http(s) URL of the file, streamed, not stored; or give file_path. It must send Content-Length unless the file fits in one part",
+        "http(s) URL, streamed through, not stored; or give file_path. Needs Content-Length unless the file fits in one part",
       ),
-    title: z
-      .string()
-      .trim()
-      .min(1)
-      .optional()
-      .describe("Title for a new audio object; default the file name"),
-    audio_id: audioId
-      .optional()
-      .describe("Existing audio object to upload into (to resume an upload); up to 128 characters"),
-    description: z.string().optional().describe("Description for a new audio object"),
+    title: title.optional().describe(`New audio's title, ≤${maxTitleLength} chars; default the file name`),
+    audio_id: audioId.optional().describe("Existing audio to upload into (to resume); up to 128 characters"),
+    description: description.optional(),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
     tags: tags.optional(),
     qualities: z.array(quality).min(1).optional().describe("Transcoding outputs; default the provider's"),
     chunk_size_bytes: chunkSize,
-    start_index: z
-      .int()
-      .min(0)
-      .default(0)
-      .describe("First part to send, to resume a failed upload (with audio_id); default 0"),
+    start_index: partNumber
+      .default(1)
+      .describe("First part number to send (from 1), to resume with audio_id; default 1"),
     wait_s: waitSeconds,
   })
   .refine((input) => (input.file_path === undefined) !== (input.url === undefined), {
     error: "give exactly one of file_path and url",
     path: ["file_path"],
   })
-  .refine((input) => input.start_index === 0 || input.audio_id !== undefined, {
+  .refine((input) => input.start_index === 1 || input.audio_id !== undefined, {
     error: "start_index needs the audio_id of the upload being resumed",
     path: ["start_index"],
   });
@@ -197,10 +218,10 @@ async function prepareUpload(input: UploadInput, context: ToolContext): Promise<
     : await fileSource(input.file_path as string, context);
   try {
     const parts = Math.ceil(source.total / size);
-    if (input.start_index >= parts) {
+    if (input.start_index > parts) {
       throw new MediagateError(
         "invalid_input",
-        `start_index: the file has ${parts} part(s) of ${size} bytes; start_index must be 0-${parts - 1}`,
+        `start_index: the file has ${parts} part(s) of ${size} bytes; start_index must be 1-${parts}`,
       );
     }
     let audio = input.audio_id;
@@ -210,7 +231,7 @@ async function prepareUpload(input: UploadInput, context: ToolContext): Promise<
         path: "/media/create",
         json: {
           type: "audio",
-          title: input.title ?? source.name,
+          title: input.title ?? defaultTitle(source.name),
           ...(input.description === undefined ? {} : { description: input.description }),
           ...(input.is_public === undefined ? {} : { is_public: input.is_public }),
           ...(input.metadata ? { metadata: input.metadata } : {}),
@@ -262,7 +283,7 @@ const uploadAudio = defineOperation({
   name: "aioz_upload_audio",
   title: "Upload an audio file to AIOZ",
   description:
-    "Upload an audio file in one call from file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: creates the audio object (unless audio_id is given), sends every part in order, completes, and returns the transcoding job (waits up to wait_s). If a part fails, the error says how to resume: call again with audio_id and start_index.",
+    "Upload an audio file in one call from file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: creates the audio object (unless audio_id is given), sends every part, completes; returns the transcoding job (waits up to wait_s). A failed part's error gives the call that resumes.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   input: uploadInput,
