@@ -52,6 +52,7 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra): ToolContext
   const token = extra._meta?.progressToken;
   return {
     signal: extra.signal,
+    startedAt: Date.now(),
     config: runtime.config,
     client(provider) {
       const client = runtime.clients.get(provider);
