@@ -42,14 +42,17 @@ function configurationNotes(provider: ProviderId, env: NodeJS.ProcessEnv, sandbo
   ];
 }
 
-/** Advice after a failed probe that the error itself cannot know. */
+/**
+ * Advice after a failed probe that the error itself cannot know: an AI Studios account may live on the
+ * global host rather than the default one.
+ */
 function failureNotes(provider: ProviderId, baseUrl: string): string[] {
-  if (provider === "aistudios" && baseUrl.replace(/\/+$/, "") === aistudiosDefaultBaseUrl) {
-    return [
-      `note: ${aistudiosDefaultBaseUrl} is the default host; an account on the global service needs AISTUDIOS_BASE_URL=${aistudiosGlobalBaseUrl}`,
-    ];
-  }
-  return [];
+  const host = baseUrl.replace(/\/+$/, "");
+  if (provider !== "aistudios" || host === aistudiosGlobalBaseUrl) return [];
+  const which = host === aistudiosDefaultBaseUrl ? `${aistudiosDefaultBaseUrl} is the default host; ` : "";
+  return [
+    `note: ${which}an account on the global service needs AISTUDIOS_BASE_URL=${aistudiosGlobalBaseUrl}`,
+  ];
 }
 
 export interface DoctorReport {
