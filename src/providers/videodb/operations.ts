@@ -16,8 +16,7 @@ const timelineSegment = z
   .length(2)
   .refine(([start = 0, end = 0]) => start < end, {
     error: "each segment must be [start, end] with start < end",
-  })
-  .describe("[start, end] in seconds, 0 <= start < end");
+  });
 
 const listVideos = defineOperation({
   name: "videodb_list_videos",
@@ -90,7 +89,7 @@ const generateStream = defineOperation({
   name: "videodb_generate_stream",
   title: "Get a video's HLS stream URL",
   description:
-    "HLS stream URL for a whole VideoDB video, or for a timeline of segments stitched in order. Returns the existing stream when there is one.",
+    "HLS stream URL of a VideoDB video: the whole video (its own stream) or a timeline of segments in order.",
   toolset: "videodb",
   see: `${docs}/video/stream`,
   input: z.object({
@@ -99,7 +98,7 @@ const generateStream = defineOperation({
       .array(timelineSegment)
       .min(1)
       .optional()
-      .describe("Segments [[start, end], …] in seconds, 0 <= start < end; omit for the whole video"),
+      .describe("[[start, end], …] in seconds, 0 <= start < end; omit for the whole video"),
     format: z.enum(["mp4", "webm", "hls"]).optional().describe("mp4, webm or hls"),
     quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
   }),
@@ -135,7 +134,7 @@ const generateStream = defineOperation({
 const generateAudioUrl = defineOperation({
   name: "videodb_generate_audio_url",
   title: "Get a VideoDB audio URL",
-  description: "Shareable streaming/download URL for a VideoDB audio file.",
+  description: "Streaming/download URL of a VideoDB audio file.",
   toolset: "videodb",
   see: `${docs}/audio/generate_url`,
   route: "POST /audio/{audio_id}/generate_url",
