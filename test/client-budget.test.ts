@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type Harness, startHarness } from "./helpers/harness.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
@@ -23,6 +25,7 @@ beforeEach(() => {
     h.clearRequests();
     h.sandbox.videodb.clearFaults();
     h.sandbox.aistudios.clearFaults();
+    h.sandbox.aioz.clearFaults();
   }
 });
 
@@ -57,6 +60,20 @@ describe("an answer whose body stalls", () => {
       /may have been carried out/,
     );
     onlyRequest(stalls.sandbox.aistudios.requests);
+  });
+
+  it("an upload part, free of the 50 s budget, still ends when its answer stalls", async () => {
+    const file = path.join(stalls.filesDir, "stalled-part.mp3");
+    await writeFile(file, Buffer.alloc(4096, 3));
+    stalls.sandbox.aioz.inject({ route: /\/part$/, stalled: true, times: 3 });
+    failed(
+      await stalls.call("aioz_upload_audio", { file_path: file, title: "Stalled", wait_s: 0 }),
+      /AIOZ Stream/,
+      /answer stalled: HTTP 200 arrived, then the body sent nothing for 300 ms/,
+    );
+    const parts = stalls.sandbox.aioz.requests.filter((request) => request.route.endsWith("/part"));
+    assert.equal(parts.length, 3, "the part is safe to send again: tried 3 times");
+    assert.ok(!stalls.sandbox.aioz.requests.some((request) => request.route.endsWith("/complete")));
   });
 });
 
