@@ -424,8 +424,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
         provider: name,
         status,
         providerMessage: `HTTP ${status} without a Location to follow`,
-        remedy:
-          "Set the provider's base URL to its API's own address (the redirect's target, if you trust it).",
+        remedy: "Check that the provider's base URL points at its API.",
       });
     }
     if (!ok) {
