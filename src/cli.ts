@@ -33,6 +33,8 @@ Environment:
   MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
   MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)
+  MEDIAGATE_REQUEST_BUDGET_MS     time limit of one provider request across its attempts (default 50000)
+  MEDIAGATE_STALL_TIMEOUT_MS      an answer whose body pauses this long is a timeout (default 10000)
   MEDIAGATE_ALLOW_PRIVATE_URLS    1 lets url sources point at private and loopback addresses
   MEDIAGATE_LOG_LEVEL             debug, info (default), warn, error or silent
 

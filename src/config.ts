@@ -73,14 +73,17 @@ function isHttpUrl(text: string): boolean {
  * `MEDIAGATE_REQUEST_TIMEOUT_MS`: the time limit of one attempt of a provider request, in milliseconds
  * (default 30000; file parts get their own, longer limit). Unset or empty keeps the default.
  */
-export function parseRequestTimeout(value: string | undefined): number | undefined {
+export function parseRequestTimeout(
+  value: string | undefined,
+  variable = "MEDIAGATE_REQUEST_TIMEOUT_MS",
+): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
   const ms = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(ms) || ms < 1) {
     throw new MediagateError(
       "invalid_input",
-      `MEDIAGATE_REQUEST_TIMEOUT_MS: "${text}" is not a positive whole number of milliseconds`,
+      `${variable}: "${text}" is not a positive whole number of milliseconds`,
     );
   }
   return ms;
@@ -89,6 +92,10 @@ export function parseRequestTimeout(value: string | undefined): number | undefin
 /** Reads the environment once, at start-up; a problem stops start-up with one clear line. */
 export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOptions = {}): Promise<Settings> {
   const requestTimeoutMs = parseRequestTimeout(env.MEDIAGATE_REQUEST_TIMEOUT_MS);
+  // A request's budget across its attempts (default 50000) and the longest pause in an answer's body
+  // (default 10000): lowered by tests to see the limits work without waiting for them.
+  const requestBudgetMs = parseRequestTimeout(env.MEDIAGATE_REQUEST_BUDGET_MS, "MEDIAGATE_REQUEST_BUDGET_MS");
+  const stallTimeoutMs = parseRequestTimeout(env.MEDIAGATE_STALL_TIMEOUT_MS, "MEDIAGATE_STALL_TIMEOUT_MS");
   const configured = new Map<ProviderId, ProviderConfig>();
   const secrets: string[] = [];
   for (const provider of providers) {
@@ -101,6 +108,8 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
         );
       }
       if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
+      if (requestBudgetMs !== undefined) config.requestBudgetMs = requestBudgetMs;
+      if (stallTimeoutMs !== undefined) config.stallTimeoutMs = stallTimeoutMs;
       configured.set(provider.id, config);
       secrets.push(...config.secrets);
     }

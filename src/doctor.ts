@@ -30,6 +30,31 @@ function missingHalf(
   return undefined;
 }
 
+/** AI Studios' hosts: the document's default, and the global service one variable away. */
+const aistudiosDefaultBaseUrl = "https://app.aistudios.cn";
+const aistudiosGlobalBaseUrl = "https://app.aistudios.com";
+
+/** Advice about a provider's configuration worth giving whatever the probe says. */
+function configurationNotes(provider: ProviderId, env: NodeJS.ProcessEnv, sandbox: boolean): string[] {
+  if (provider !== "aistudios" || sandbox || !env.AISTUDIOS_API_KEY?.trim()) return [];
+  return [
+    "note: AISTUDIOS_API_KEY is an access token that lasts 24 hours; to run unattended, set AISTUDIOS_APP_ID + AISTUDIOS_USER_KEY instead (exchanged for a token and refreshed automatically)",
+  ];
+}
+
+/**
+ * Advice after a failed probe that the error itself cannot know: an AI Studios account may live on the
+ * global host rather than the default one.
+ */
+function failureNotes(provider: ProviderId, baseUrl: string): string[] {
+  const host = baseUrl.replace(/\/+$/, "");
+  if (provider !== "aistudios" || host === aistudiosGlobalBaseUrl) return [];
+  const which = host === aistudiosDefaultBaseUrl ? `${aistudiosDefaultBaseUrl} is the default host; ` : "";
+  return [
+    `note: ${which}an account on the global service needs AISTUDIOS_BASE_URL=${aistudiosGlobalBaseUrl}`,
+  ];
+}
+
 export interface DoctorReport {
   text: string;
   ok: boolean;
@@ -74,12 +99,21 @@ export async function runDoctor(
     try {
       await runOperation(operation, operation.input.parse(provider.probe.input), context);
       lines.push(`${label}ok — ${config.baseUrl} accepted ${using} (${operation.name})`);
+      for (const note of configurationNotes(provider.id, env, options.sandbox ?? false)) {
+        lines.push(`${" ".repeat(label.length)}${note}`);
+      }
     } catch (error) {
       ok = false;
       const reason = signal.aborted
         ? `no answer within ${probeTimeoutMs / 1000} s — check the network and ${provider.id.toUpperCase()} base URL`
         : describeError(error, settings.secrets);
       lines.push(`${label}FAILED at ${config.baseUrl} with ${using}: ${reason}`);
+      for (const note of [
+        ...failureNotes(provider.id, config.baseUrl),
+        ...configurationNotes(provider.id, env, options.sandbox ?? false),
+      ]) {
+        lines.push(`${" ".repeat(label.length)}${note}`);
+      }
     }
   }
   if (configured.length === 0) {

@@ -67,6 +67,7 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: C
   };
   return {
     signal: extra.signal,
+    startedAt: Date.now(),
     ...(clientLog ? { clientLog } : {}),
     config: runtime.config,
     client(provider) {

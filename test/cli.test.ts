@@ -137,7 +137,7 @@ describe("mediagate command line", () => {
   test("doctor made the harmless read request of each provider, with its credentials", async () => {
     sandbox.videodb.clearRequests();
     await runCli(["doctor"], cleanEnv(sandbox.env()));
-    const request = sandbox.videodb.requests.find((recorded) => recorded.route === "/video");
+    const request = sandbox.videodb.requests.find((recorded) => recorded.route === "/video/");
     assert.ok(request, "GET /video was requested");
     assert.equal(request.method, "GET");
     assert.equal(request.headers["x-access-token"], sandbox.credentials.videodbApiKey);

@@ -163,12 +163,14 @@ describe("sandbox", () => {
     });
     const body = await json(started);
     assert.equal(body.status, "processing");
-    const { id, output_url } = body.data as { id: string; output_url: string };
-    assert.match(id, /^job-[0-9a-f]+$/);
+    // As the official clients read it: no data.id, only the URL to poll.
+    assert.deepEqual(Object.keys(body.data as object), ["output_url"]);
+    const { output_url } = body.data as { output_url: string };
+    assert.match(output_url, /\/async-response\/job-[0-9a-f]+$/);
     const poll = async () =>
       json(await fetch(output_url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
     assert.match(String((await poll()).status), /^(processing|in progress)$/);
-    const done = await until(poll, (answer) => answer.status === "done");
+    const done = await until(poll, (answer) => answer.status === "complete");
     const video = done.data as { id: string; length: number; stream_url: string };
     assert.match(video.id, /^m-/);
     assert.equal(video.length, 6);
@@ -179,7 +181,7 @@ describe("sandbox", () => {
 
     const badTimeline = await videodb(`/video/${SANDBOX_SEED.videodb.videoIds[0]}/stream/`, {
       method: "POST",
-      body: JSON.stringify({ timeline: [[5, 2]] }),
+      body: JSON.stringify({ timeline: [[5, 2]], length: 123.4 }),
     });
     assert.equal(badTimeline.status, 400);
   });
@@ -188,7 +190,9 @@ describe("sandbox", () => {
     const audioUrl = async () =>
       (
         await json(
-          await videodb(`/audio/${SANDBOX_SEED.videodb.audioIds[0]}/generate_url`, { method: "POST" }),
+          await videodb(`/audio/${SANDBOX_SEED.videodb.audioIds[0]}/generate_url?collection_id=default`, {
+            method: "POST",
+          }),
         )
       ).data as Record<string, string>;
     assert.ok((await audioUrl()).stream_url);
@@ -206,7 +210,7 @@ describe("sandbox", () => {
       const { output_url } = started.data as { output_url: string };
       const poll = async () =>
         json(await fetch(output_url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
-      const done = await until(poll, (answer) => answer.status === "done");
+      const done = await until(poll, (answer) => answer.status === "complete");
       assert.match((done.response as { data: { id: string } }).data.id, /^m-/);
     } finally {
       sb.videodb.legacyAudioUrl = false;

@@ -59,7 +59,7 @@ describe("VideoDB tools", () => {
     const videos = succeeded(await h.call("videodb_list_videos")).videos as Record<string, unknown>[];
     const request = onlyRequest(h.sandbox.videodb.requests);
     assert.equal(request.method, "GET");
-    assert.equal(request.path, videodbPath("/video"));
+    assert.equal(request.path, videodbPath("/video/"));
     assert.deepEqual(request.query, { collection_id: "default" });
     assert.equal(request.headers["x-access-token"], h.sandbox.credentials.videodbApiKey);
     assert.equal(request.headers.authorization, undefined);
@@ -90,7 +90,7 @@ describe("VideoDB tools", () => {
     const result = succeeded(await h.call("videodb_list_audios"));
     const request = onlyRequest(h.sandbox.videodb.requests);
     assert.equal(request.method, "GET");
-    assert.equal(request.path, videodbPath("/audio"));
+    assert.equal(request.path, videodbPath("/audio/"));
     assert.deepEqual(request.query, { collection_id: "default" });
     assert.equal(request.headers["x-access-token"], h.sandbox.credentials.videodbApiKey);
     assert.deepEqual(result, {
@@ -101,16 +101,13 @@ describe("VideoDB tools", () => {
     });
   });
 
-  it("videodb_generate_stream for a whole video sends POST /video/{id}/stream/ (trailing slash kept) with an empty body", async () => {
+  it("videodb_generate_stream for a whole video reads GET /video/{id} and returns the video's own stream_url, with no stream request", async () => {
     const outcome = await h.call("videodb_generate_stream", { video_id: videoId });
     const result = succeeded(outcome);
     const request = onlyRequest(h.sandbox.videodb.requests);
-    assert.equal(request.method, "POST");
-    assert.equal(request.path, videodbPath(`/video/${videoId}/stream/`));
-    assert.deepEqual(request.query, {});
+    assert.equal(request.method, "GET");
+    assert.equal(request.path, videodbPath(`/video/${videoId}`));
     assert.equal(request.headers["x-access-token"], h.sandbox.credentials.videodbApiKey);
-    assert.equal(request.headers["content-type"], "application/json");
-    assert.deepEqual(request.body, {});
     assert.match(String(result.stream_url), /^http:\/\/127\.0\.0\.1:\d+\/.+\.m3u8$/);
     assert.match(String(result.player_url), /^http:\/\/127\.0\.0\.1:\d+\//);
     assert.ok(outcome.text.includes(String(result.stream_url)));
@@ -129,9 +126,11 @@ describe("VideoDB tools", () => {
         quality: "high",
       }),
     );
-    const request = onlyRequest(h.sandbox.videodb.requests);
+    const request = onlyRequest(h.sandbox.videodb.requests.filter((r) => r.method === "POST"));
     assert.equal(request.path, videodbPath(`/video/${videoId}/stream/`));
-    assert.deepEqual(request.body, { timeline, format: "hls", quality: "high" });
+    assert.equal(request.headers["content-type"], "application/json");
+    // The video's length goes with the timeline, read from the video (its "123.4" as a number).
+    assert.deepEqual(request.body, { timeline, length: 123.4, format: "hls", quality: "high" });
     const whole = succeeded(await h.call("videodb_generate_stream", { video_id: videoId }));
     assert.notEqual(result.stream_url, whole.stream_url, "a timeline gets its own stream");
   });
@@ -146,6 +145,7 @@ describe("VideoDB tools", () => {
     const request = onlyRequest(h.sandbox.videodb.requests);
     assert.equal(request.method, "POST");
     assert.equal(request.path, videodbPath(`/audio/${audioId}/generate_url`));
+    assert.deepEqual(request.query, { collection_id: "default" });
     assert.deepEqual(request.body, { format: "wav", quality: "low" });
     assert.equal(request.headers["x-access-token"], h.sandbox.credentials.videodbApiKey);
     assert.match(String(result.url), new RegExp(`/audio/${audioId}/low\\.wav$`));
@@ -646,11 +646,15 @@ describe("AI Studios tools", () => {
     assert.equal(request.path, studioPath("/api/odin/v3/model"));
     assert.equal(request.headers.authorization, h.sandbox.credentials.aistudiosApiKey);
     const models = result.models as Record<string, unknown>[];
+    const thumbnail = `${h.sandbox.aistudios.origin}/sandbox/aistudios/thumbnails/M000045058.svg`;
     assert.deepEqual(models[0], {
       id: "M000045058",
       name: "Sandbox presenter",
-      languages: ["en", "ko"],
-      clothes: ["1", "2"],
+      thumbnail,
+      clothes: [
+        { id: "1", name: "Navy suit", thumbnail },
+        { id: "2", name: "Casual shirt", thumbnail },
+      ],
     });
     assert.equal(models.length, SANDBOX_SEED.aistudios.modelIds.length);
   });

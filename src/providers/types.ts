@@ -11,6 +11,10 @@ export interface ProviderConfig {
   secrets: string[];
   /** Per-attempt time limit of a request in ms (`MEDIAGATE_REQUEST_TIMEOUT_MS`); default 30000. */
   requestTimeoutMs?: number;
+  /** Time limit of a request across all its attempts in ms (`MEDIAGATE_REQUEST_BUDGET_MS`); default 50000. */
+  requestBudgetMs?: number;
+  /** Longest pause in an answer's body before it is a timeout, in ms (`MEDIAGATE_STALL_TIMEOUT_MS`); default 10000. */
+  stallTimeoutMs?: number;
 }
 
 /** Sends a request without the provider's auth: what a token exchange needs. */
@@ -41,6 +45,8 @@ export interface Provider<C extends ProviderConfig = ProviderConfig> {
   /** The credential variables, as a phrase: "AIOZ_STREAM_TOKEN (or AIOZ_STREAM_PUBLIC_KEY and AIOZ_STREAM_SECRET_KEY)". */
   credentialVariables: string;
   configFromEnv(env: NodeJS.ProcessEnv): C | undefined;
+  /** What to do when the provider refuses the credentials (401/403); default: check `credentialVariables`. */
+  authRemedy?(config: C): string;
   auth(config: C): Authenticator;
   unwrap(status: number, body: unknown): Unwrapped;
   operations: Operation[];

@@ -16,11 +16,17 @@ export interface AiStudiosSetup extends EmulatorSetup {
   userKey: string;
 }
 
+interface Label {
+  ko: string;
+  en: string;
+}
+
 interface Model {
   id: string;
-  label: { ko: string; en: string };
+  label: Label;
+  /** What the emulator accepts in `simple/audio`; the model list does not show it, as the document has none. */
   language: string[];
-  clothes: Array<{ id: string; name: string }>;
+  clothes: Array<{ id: string; label: Label }>;
 }
 
 const MODELS: Model[] = [
@@ -29,21 +35,21 @@ const MODELS: Model[] = [
     label: { ko: "샌드박스 발표자", en: "Sandbox presenter" },
     language: ["en", "ko"],
     clothes: [
-      { id: "1", name: "Navy suit" },
-      { id: "2", name: "Casual shirt" },
+      { id: "1", label: { ko: "네이비 정장", en: "Navy suit" } },
+      { id: "2", label: { ko: "캐주얼 셔츠", en: "Casual shirt" } },
     ],
   },
   {
     id: "M000004017",
     label: { ko: "샌드박스 앵커", en: "Sandbox news anchor" },
     language: ["ko"],
-    clothes: [{ id: "1", name: "Studio jacket" }],
+    clothes: [{ id: "1", label: { ko: "스튜디오 재킷", en: "Studio jacket" } }],
   },
   {
     id: "M000312031",
     label: { ko: "샌드박스 다국어 모델", en: "Sandbox multilingual host" },
     language: ["en", "ja", "zh"],
-    clothes: [{ id: "1", name: "Blazer" }],
+    clothes: [{ id: "1", label: { ko: "블레이저", en: "Blazer" } }],
   },
 ];
 
@@ -140,13 +146,21 @@ export class AiStudiosEmulator extends HttpEmulator {
     return { json: { success: true, data: { token, expire } } };
   }
 
+  /**
+   * The documented shape (DeepBrain-AI/docs `versioned_docs/version-1.6.x/aistudioV3/reference/
+   * model-list.md`): `models[].{id, label: {ko, en}, thumbnail, clothes[].{id, label, thumbnail}}`.
+   */
   private models(): Reply {
+    const thumbnails = `${this.origin}/sandbox/aistudios/thumbnails`;
     const models = MODELS.map((model) => ({
       id: model.id,
       label: model.label,
-      thumbnail: `${this.origin}/sandbox/aistudios/thumbnails/${model.id}.svg`,
-      language: model.language,
-      clothes: model.clothes,
+      thumbnail: `${thumbnails}/${model.id}.svg`,
+      clothes: model.clothes.map((cloth) => ({
+        id: cloth.id,
+        label: cloth.label,
+        thumbnail: `${thumbnails}/${model.id}.svg`,
+      })),
     }));
     return { json: { success: true, data: { models } } };
   }

@@ -228,6 +228,28 @@ export abstract class HttpEmulator implements Emulator {
     return undefined;
   }
 
+  /**
+   * Whether a path without the trailing slash its route has is redirected to it (308, query kept), as a
+   * Flask service with strict slashes answers. Default false: the path must match as written.
+   */
+  protected redirectsToTrailingSlash(): boolean {
+    return false;
+  }
+
+  private slashRedirect(
+    method: string,
+    path: string,
+    relative: string | undefined,
+    target: string,
+  ): Reply | undefined {
+    if (!this.redirectsToTrailingSlash() || path.endsWith("/")) return undefined;
+    const match = this.match(method, `${path}/`, relative === undefined ? undefined : `${relative}/`);
+    if (match.kind !== "found") return undefined;
+    const q = target.indexOf("?");
+    const location = `${this.origin}${path}/${q < 0 ? "" : target.slice(q)}`;
+    return { status: 308, headers: { location }, contentType: "text/html; charset=utf-8", body: "" };
+  }
+
   /** Headers the provider sends on every answer. */
   protected responseHeaders(): Record<string, string> {
     return {};
@@ -390,6 +412,17 @@ export abstract class HttpEmulator implements Emulator {
           res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
           return;
         }
+        if (fault.stalled) {
+          const text = fault.body ?? '{"success":true,"status":"success","data":{"id":"stalled"}}';
+          res.writeHead(fault.status ?? 200, {
+            "content-type": "application/json",
+            "content-length": String(Buffer.byteLength(text)),
+            ...extra,
+          });
+          // Nothing more is sent; the connection stays open until the client gives up or close() ends it.
+          res.write(text.slice(0, Math.floor(text.length / 2)));
+          return;
+        }
         if (fault.malformed) {
           this.write(res, fault.status ?? 200, extra, '{"status":"success","success":true,"data":{"id":"tru');
           return;
@@ -408,6 +441,12 @@ export abstract class HttpEmulator implements Emulator {
       let reply: Reply;
       try {
         if (bodyError) throw bodyError;
+        const slashed =
+          found.kind === "none" ? this.slashRedirect(method, path, relative, req.url ?? "") : undefined;
+        if (slashed) {
+          await this.send(req, res, slashed, extra);
+          return;
+        }
         if (found.kind === "none") throw new HttpError(404, `no route for ${method} ${path}`);
         if (found.kind === "method") {
           extra.allow = found.allow.join(", ");

@@ -86,6 +86,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     failureRate,
     legacyAudioUrl: options.videodbLegacyAudioUrl ?? false,
     asyncShape: options.videodbAsyncShape ?? "data",
+    asyncIds: options.videodbAsyncIds ?? false,
   });
   const aioz = new AiozEmulator({
     host,

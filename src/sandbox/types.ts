@@ -43,6 +43,12 @@ export interface SandboxOptions {
    * Also switchable at run time: `sandbox.videodb.asyncShape`.
    */
   videodbAsyncShape?: VideoDBAsyncShape;
+  /**
+   * VideoDB generation answers carry `data.id` beside `data.output_url`. Default false: like the live
+   * service as the official clients read it, only `output_url`. Also switchable at run time:
+   * `sandbox.videodb.asyncIds`.
+   */
+  videodbAsyncIds?: boolean;
 }
 
 export interface RecordedRequest {
@@ -83,6 +89,11 @@ export interface Fault {
   truncated?: boolean;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /**
+   * Send the status line, the headers and half of the announced body (`body`, or a success envelope), then
+   * nothing more while keeping the connection open: a provider whose answer stalls.
+   */
+  stalled?: boolean;
 }
 
 export interface Emulator {

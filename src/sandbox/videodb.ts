@@ -26,6 +26,7 @@ export interface VideoDBSetup extends EmulatorSetup {
   failureRate: number;
   legacyAudioUrl: boolean;
   asyncShape: VideoDBAsyncShape;
+  asyncIds: boolean;
 }
 
 /** Fixed ids, so tests and examples can name the seeded assets without listing them first. */
@@ -131,6 +132,8 @@ export class VideoDBEmulator extends HttpEmulator {
   legacyAudioUrl: boolean;
   /** Shape of a finished async response: `data: <video>` or `response: {success, data: <video>}`. */
   asyncShape: VideoDBAsyncShape;
+  /** Generation answers carry `data.id` beside `data.output_url` (the live service's, as the SDKs read it: only `output_url`). */
+  asyncIds: boolean;
   private readonly apiKey: string;
   private readonly jobDurationMs: number;
   private readonly failureRate: number;
@@ -145,6 +148,7 @@ export class VideoDBEmulator extends HttpEmulator {
     this.failureRate = setup.failureRate;
     this.legacyAudioUrl = setup.legacyAudioUrl;
     this.asyncShape = setup.asyncShape;
+    this.asyncIds = setup.asyncIds;
     const collection_id = VIDEODB_SEED.collectionId;
     const [video1 = "", video2 = ""] = VIDEODB_SEED.videoIds;
     const [audio1 = "", audio2 = ""] = VIDEODB_SEED.audioIds;
@@ -168,6 +172,14 @@ export class VideoDBEmulator extends HttpEmulator {
     return headers["x-access-token"] === this.apiKey ? undefined : new HttpError(401, "Invalid API key");
   }
 
+  /**
+   * The API's routes end with a slash where video-db/videodb-python `openapi.yaml` lists one (`/video/`);
+   * the SDKs send `video` and are redirected, as Flask does with strict slashes.
+   */
+  protected override redirectsToTrailingSlash(): boolean {
+    return true;
+  }
+
   protected override routes(): Route[] {
     const media = (path: string, handle: Route["handle"]): Route => ({
       method: "GET",
@@ -177,8 +189,9 @@ export class VideoDBEmulator extends HttpEmulator {
       handle,
     });
     return [
-      { method: "GET", path: "/video", handle: (ctx) => this.listVideos(ctx) },
-      { method: "GET", path: "/audio", handle: (ctx) => this.listAudios(ctx) },
+      { method: "GET", path: "/video/", handle: (ctx) => this.listVideos(ctx) },
+      { method: "GET", path: "/audio/", handle: (ctx) => this.listAudios(ctx) },
+      { method: "GET", path: "/video/:video_id", handle: (ctx) => this.getVideo(ctx) },
       { method: "POST", path: "/video/:video_id/stream/", handle: (ctx) => this.generateStream(ctx) },
       { method: "POST", path: "/audio/:audio_id/generate_url", handle: (ctx) => this.generateAudioUrl(ctx) },
       {
@@ -253,9 +266,22 @@ export class VideoDBEmulator extends HttpEmulator {
     return this.ok({ audios: collection.audios.map((audio) => ({ ...audio })) });
   }
 
+  private getVideo(ctx: RequestContext): Reply {
+    const video = this.findVideo(ctx.params.video_id);
+    if (ctx.query.collection_id !== undefined && ctx.query.collection_id !== video.collection_id) {
+      throw new HttpError(404, `Video ${video.id} not found in collection ${ctx.query.collection_id}`);
+    }
+    return this.ok(this.videoObject(video));
+  }
+
   private generateStream(ctx: RequestContext): Reply {
     const video = this.findVideo(ctx.params.video_id);
     const body = bodyObject(ctx);
+    // The official clients always send the video's length (video-db/videodb-python `videodb/video.py`
+    // `generate_stream`: `data={"timeline": timeline, "length": self.length}`).
+    if (typeof body.length !== "number" || !Number.isFinite(body.length) || body.length <= 0) {
+      throw new HttpError(400, "length is required: the video's length in seconds");
+    }
     optionalEnum(body, "format", STREAM_FORMATS);
     optionalEnum(body, "quality", QUALITIES);
     const length = Number(video.length);
@@ -268,6 +294,15 @@ export class VideoDBEmulator extends HttpEmulator {
 
   private generateAudioUrl(ctx: RequestContext): Reply {
     const audio = this.findAudio(ctx.params.audio_id);
+    // Both SDKs send the audio's collection as a query parameter (video-db/videodb-python
+    // `videodb/audio.py` `generate_url`; video-db/videodb-node `src/core/audio.ts` `generateUrl`).
+    const collectionId = ctx.query.collection_id;
+    if (collectionId === undefined || collectionId === "") {
+      throw new HttpError(400, "collection_id is required as a query parameter");
+    }
+    if (collectionId !== audio.collection_id) {
+      throw new HttpError(404, `Audio ${audio.id} not found in collection ${collectionId}`);
+    }
     const body = bodyObject(ctx);
     const format = optionalEnum(body, "format", AUDIO_FORMATS) ?? "mp3";
     const quality = optionalEnum(body, "quality", QUALITIES) ?? "high";
@@ -306,11 +341,15 @@ export class VideoDBEmulator extends HttpEmulator {
     };
     this.jobs.set(job.id, job);
     this.schedule(this.jobDurationMs, () => this.settle(job));
+    const output_url = `${this.url}/async-response/${job.id}`;
     return {
       json: {
         success: true,
         status: "processing",
-        data: { id: job.id, output_url: `${this.url}/async-response/${job.id}` },
+        // With a callback, the answer says so and the SDKs return at once (video-db/videodb-node
+        // `src/utils/httpClient.ts` `#makeRequest`); without, they poll output_url.
+        ...(job.callbackUrl ? { request_type: "async" } : {}),
+        data: this.asyncIds ? { id: job.id, output_url } : { output_url },
       },
     };
   }
@@ -347,14 +386,25 @@ export class VideoDBEmulator extends HttpEmulator {
   private jobAnswer(job: Job): Record<string, unknown> {
     if (!job.outcome) {
       job.polls += 1;
-      // VideoDB reports both wordings while a job runs; clients must accept either.
-      return { success: true, status: job.polls % 2 === 1 ? "processing" : "in progress", data: {} };
+      // VideoDB reports both wordings while a job runs, with its progress; clients must accept either.
+      const percentage = Math.min(99, Math.floor(((Date.now() - job.startedAt) / this.jobDurationMs) * 100));
+      return {
+        success: true,
+        status: job.polls % 2 === 1 ? "processing" : "in progress",
+        data: { percentage },
+      };
     }
-    if ("error" in job.outcome) return { success: false, status: "failed", message: job.outcome.error };
+    // A final status is any other than those two; `success` says how it ended (video-db/videodb-node
+    // `src/constants.ts` `ResponseStatus`: success, complete).
+    if ("error" in job.outcome) {
+      return this.asyncShape === "response"
+        ? { success: true, status: "complete", response: { success: false, message: job.outcome.error } }
+        : { success: false, status: "failed", message: job.outcome.error };
+    }
     const video = this.videoObject(job.outcome.video);
     return this.asyncShape === "response"
-      ? { success: true, status: "done", response: { success: true, data: video } }
-      : { success: true, status: "done", data: video };
+      ? { success: true, status: "complete", response: { success: true, data: video } }
+      : { success: true, status: "complete", data: video };
   }
 
   private asyncResponse(ctx: RequestContext): Reply {

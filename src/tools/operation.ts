@@ -19,6 +19,8 @@ export interface ToolAnnotations {
 export interface ToolContext {
   /** Aborted when the client cancels the call (or the server shuts down). */
   signal: AbortSignal;
+  /** When the call began, in ms since the epoch: a wait after a slow start still ends within the call's bound. */
+  startedAt: number;
   config: RuntimeConfig;
   /** The configured provider's client; throws a clear "not configured" error otherwise. */
   client(provider: ProviderId): ProviderClient;
@@ -51,7 +53,10 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodO
   input: I;
   output: O;
   annotations: ToolAnnotations;
-  /** The provider request, as the document writes it. */
+  /**
+   * The provider request, as the document writes it: an endpoint operation. A procedure (`run`) has none
+   * and calls declared endpoints (see `sendEndpoint`) instead.
+   */
   route?: Route;
   /** Whether a POST or PATCH may be repeated on a transient failure (it changes nothing twice). */
   safeToRetry?: boolean;

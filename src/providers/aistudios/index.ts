@@ -23,6 +23,13 @@ export const aistudios: Provider<AiStudiosConfig> = {
     if (appId && userKey) return { baseUrl, appId, userKey, secrets: [userKey] };
     return undefined;
   },
+  // The document's `Authorization` value is an access token valid for 24 h (DeepBrain-AI/docs
+  // `versioned_docs/version-1.6.x/aistudioV3/reference/auth.md`): a raw one stops working a day after it
+  // was issued, while app id + user key are exchanged anew whenever the token nears its end.
+  authRemedy: (config) =>
+    config.apiKey
+      ? "AISTUDIOS_API_KEY is an access token that lasts 24 hours and may have expired: issue a new one, or set AISTUDIOS_APP_ID and AISTUDIOS_USER_KEY instead (and unset AISTUDIOS_API_KEY) so mediagate exchanges and refreshes the token itself."
+      : "Check AISTUDIOS_APP_ID and AISTUDIOS_USER_KEY (AI Studios refused them or the token they were exchanged for).",
   // The key goes raw in Authorization, with no "Bearer".
   auth: (config) =>
     config.apiKey

@@ -4,21 +4,32 @@ import { asArray, asRecord, asString, compact, requiredString } from "../envelop
 
 const docs = "https://docs.aistudios.com/docs/api/simple";
 
+/** A `label: {ko, en}` as one name: English when there is one, else Korean. */
+function labelName(value: unknown): string | undefined {
+  const label = asRecord(value);
+  return asString(label.en) ?? asString(label.ko);
+}
+
 const listModels = defineOperation({
   name: "aistudios_list_models",
   title: "List AI Studios voice models",
-  description: "The AI models whose voices aistudios_export_audio can speak with, and their languages.",
+  description: "The AI models whose voices aistudios_export_audio can speak with, and their clothes.",
   toolset: "aistudios",
   see: docs,
   route: "GET /api/odin/v3/model",
   input: z.object({}),
+  // Only what the document has (DeepBrain-AI/docs `versioned_docs/version-1.6.x/aistudioV3/reference/
+  // model-list.md`: `models[].{id, label: {ko, en}, thumbnail, clothes[].{id, label, thumbnail}}`): it
+  // lists no languages, so a model's languages are not claimed.
   output: z.object({
     models: z.array(
       z.object({
         id: z.string(),
-        name: z.string(),
-        languages: z.array(z.string()).optional(),
-        clothes: z.array(z.string()).optional().describe("Clothes ids"),
+        name: z.string().describe("label.en, else label.ko"),
+        thumbnail: z.string().optional(),
+        clothes: z
+          .array(z.object({ id: z.string(), name: z.string(), thumbnail: z.string().optional() }))
+          .optional(),
       }),
     ),
   }),
@@ -26,20 +37,24 @@ const listModels = defineOperation({
   toResult: (data) => ({
     models: asArray(asRecord(data).models).map((value) => {
       const model = asRecord(value);
-      const label = asRecord(model.label);
-      const languages = asArray(model.language ?? model.languages).filter(
-        (l): l is string => typeof l === "string",
-      );
-      const clothes = asArray(model.clothes)
-        .map((item) => asString(asRecord(item).id) ?? asString(item))
-        .filter((id): id is string => id !== undefined);
+      const id = asString(model.id) ?? "";
+      const clothes = asArray(model.clothes).flatMap((item) => {
+        const cloth = asRecord(item);
+        const clothId = asString(cloth.id);
+        if (clothId === undefined) return [];
+        return [
+          {
+            id: clothId,
+            name: labelName(cloth.label) ?? clothId,
+            ...compact({ thumbnail: asString(cloth.thumbnail) }),
+          },
+        ];
+      });
       return {
-        id: asString(model.id) ?? "",
-        name: asString(label.en) ?? asString(label.ko) ?? asString(model.name) ?? asString(model.id) ?? "",
-        ...compact({
-          languages: languages.length > 0 ? languages : undefined,
-          clothes: clothes.length > 0 ? clothes : undefined,
-        }),
+        id,
+        name: labelName(model.label) ?? id,
+        ...compact({ thumbnail: asString(model.thumbnail) }),
+        ...(clothes.length > 0 ? { clothes } : {}),
       };
     }),
   }),

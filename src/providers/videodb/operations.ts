@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { MediagateError } from "../../client/errors.js";
 import { describeJob, jobSchema } from "../../jobs/job.js";
-import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
+import { maxWaitSeconds, startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
+import { type Endpoint, sendEndpoint } from "../../tools/execute.js";
 import { defineOperation, type Operation } from "../../tools/operation.js";
-import { asArray, asNumber, asRecord, asString, requiredString } from "../envelope.js";
+import { asArray, asNumber, asRecord, asString, compact, requiredString } from "../envelope.js";
+import { remoteJobId } from "./jobs.js";
 import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
 
 const docs = "https://docs.videodb.io/api-reference";
@@ -15,8 +16,7 @@ const timelineSegment = z
   .length(2)
   .refine(([start = 0, end = 0]) => start < end, {
     error: "each segment must be [start, end] with start < end",
-  })
-  .describe("[start, end] in seconds, 0 <= start < end");
+  });
 
 const listVideos = defineOperation({
   name: "videodb_list_videos",
@@ -24,7 +24,10 @@ const listVideos = defineOperation({
   description: "List the videos of a VideoDB collection with their ids, lengths and stream URLs.",
   toolset: "videodb",
   see: `${docs}/video/list_videos`,
-  route: "GET /video",
+  // The collection routes as video-db/videodb-python `openapi.yaml` lists them, with a trailing slash. The
+  // SDKs send `video` and follow the live service's redirect to `video/`; asking the canonical route
+  // directly saves that round trip.
+  route: "GET /video/",
   input: z.object({ collection_id: collectionId }),
   output: z.object({ videos: z.array(videoSchema) }),
   annotations: readOnly,
@@ -43,7 +46,8 @@ const listAudios = defineOperation({
   description: "List the audio files of a VideoDB collection with their ids and lengths.",
   toolset: "videodb",
   see: `${docs}/audio/list_audios`,
-  route: "GET /audio",
+  // Trailing slash as in video-db/videodb-python `openapi.yaml` (see videodb_list_videos).
+  route: "GET /audio/",
   input: z.object({ collection_id: collectionId }),
   output: z.object({ audios: z.array(audioSummary) }),
   annotations: readOnly,
@@ -63,34 +67,65 @@ const listAudios = defineOperation({
   summary: (result) => `${result.audios.length} audio file(s).`,
 });
 
+/** `GET /video/{video_id}`: the video's own length and stream, which the stream request needs. */
+const getVideo: Endpoint = { provider: "videodb", route: "GET /video/{video_id}" };
+
+/** The same request gives the same stream: repeating it on a transient failure is safe. */
+const createStream: Endpoint = {
+  provider: "videodb",
+  route: "POST /video/{video_id}/stream/",
+  safeToRetry: true,
+  request: (input) => ({
+    body: compact({
+      timeline: input.timeline,
+      length: input.length,
+      format: input.format,
+      quality: input.quality,
+    }),
+  }),
+};
+
 const generateStream = defineOperation({
   name: "videodb_generate_stream",
   title: "Get a video's HLS stream URL",
   description:
-    "HLS stream URL for a whole VideoDB video, or for a timeline of segments stitched in order. Returns the existing stream when there is one.",
+    "HLS stream URL of a VideoDB video: the whole video (its own stream) or a timeline of segments in order.",
   toolset: "videodb",
   see: `${docs}/video/stream`,
-  route: "POST /video/{video_id}/stream/",
-  // The same request gives the same stream: repeating it on a transient failure is safe.
-  safeToRetry: true,
   input: z.object({
     video_id: videoId,
     timeline: z
       .array(timelineSegment)
       .min(1)
       .optional()
-      .describe("Segments [[start, end], …] in seconds, 0 <= start < end; omit for the whole video"),
+      .describe("[[start, end], …] in seconds, 0 <= start < end; omit for the whole video"),
     format: z.enum(["mp4", "webm", "hls"]).optional().describe("mp4, webm or hls"),
     quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
   }),
   output: z.object({ stream_url: z.string(), player_url: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  toResult: (data) => {
-    const record = asRecord(data);
-    const player = asString(record.player_url);
+  // A procedure, as the official clients do it (video-db/videodb-python `videodb/video.py`
+  // `generate_stream`; video-db/videodb-node `src/core/video.ts` `generateStream`): a whole video is its
+  // own `stream_url`; otherwise the stream request carries the video's `length` with the timeline. Both
+  // requests share one time budget.
+  run: async (input, context) => {
+    const deadline = Date.now() + context.client("videodb").budgetMs;
+    const video = asRecord(await sendEndpoint(getVideo, { video_id: input.video_id }, context, { deadline }));
+    const own = asString(video.stream_url);
+    if (!input.timeline && !input.format && !input.quality && own) {
+      return { stream_url: own, ...compact({ player_url: asString(video.player_url) }) };
+    }
+    const data = asRecord(
+      await sendEndpoint(
+        createStream,
+        { ...input, ...compact({ length: asNumber(video.length) }) },
+        context,
+        { deadline },
+      ),
+    );
     return {
-      stream_url: requiredString(record.stream_url, "stream_url", "VideoDB"),
-      ...(player ? { player_url: player } : {}),
+      stream_url: requiredString(data.stream_url, "stream_url", "VideoDB"),
+      ...compact({ player_url: asString(data.player_url) }),
     };
   },
   summary: (result) => `Stream: ${result.stream_url}`,
@@ -99,19 +134,27 @@ const generateStream = defineOperation({
 const generateAudioUrl = defineOperation({
   name: "videodb_generate_audio_url",
   title: "Get a VideoDB audio URL",
-  description: "Shareable streaming/download URL for a VideoDB audio file.",
+  description: "Streaming/download URL of a VideoDB audio file.",
   toolset: "videodb",
   see: `${docs}/audio/generate_url`,
   route: "POST /audio/{audio_id}/generate_url",
   safeToRetry: true,
   input: z.object({
     audio_id: audioId,
+    collection_id: collectionId,
     format: z.enum(["mp3", "wav", "flac"]).optional().describe("mp3, wav or flac"),
     quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
   }),
   output: z.object({ url: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  // The API answers data.stream_url; older deployments data.signed_url.
+  // The collection goes as a query parameter, as both SDKs send it (video-db/videodb-python
+  // `videodb/audio.py` `generate_url`: `params={"collection_id": ...}`; video-db/videodb-node
+  // `src/core/audio.ts` `generateUrl`: `params: { collection_id }`); format and quality in the body.
+  request: (input) => ({
+    query: { collection_id: input.collection_id },
+    body: compact({ format: input.format, quality: input.quality }),
+  }),
+  // The API answers data.stream_url (`openapi.yaml`); the SDKs read data.signed_url: accept both.
   toResult: (data) => {
     const record = asRecord(data);
     return {
@@ -154,12 +197,12 @@ const generateVideo = defineOperation({
     },
   }),
   toResult: async (data, input, context) => {
-    const remoteId = asString(asRecord(data).id);
-    if (!remoteId)
-      throw new MediagateError("bad_response", "answered without a job id", { provider: "VideoDB" });
-    return {
-      job: await waitWithin(startedJob("videodb", remoteId, "video_generation"), input.wait_s, context),
-    };
+    // An answer with `request_type: "async"` (a callback was given) is a job too: polled the same way.
+    const remoteId = remoteJobId(data, context.client("videodb").config.baseUrl);
+    // The wait ends within the call's own bound (55 s), however long the start request took.
+    const left = maxWaitSeconds - (Date.now() - context.startedAt) / 1000;
+    const seconds = Math.max(0, Math.min(input.wait_s, Math.floor(left)));
+    return { job: await waitWithin(startedJob("videodb", remoteId, "video_generation"), seconds, context) };
   },
   summary: (result) => describeJob(result.job),
 });
