@@ -4,6 +4,7 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import { MediagateError } from "./client/errors.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { RuntimeConfig, Settings } from "./config.js";
+import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
 import { providerById } from "./providers/index.js";
 import type { ProviderId } from "./providers/types.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
@@ -22,9 +23,11 @@ export interface Runtime {
   clients: ReadonlyMap<ProviderId, ProviderClient>;
   operations: readonly Operation[];
   secrets: readonly string[];
+  /** Where the player may load media from: what its resource declares to hosts. */
+  mediaOrigins: readonly string[];
 }
 
-export function createRuntime(settings: Settings): Runtime {
+export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = process.env): Runtime {
   const clients = new Map<ProviderId, ProviderClient>();
   for (const [id, config] of settings.providers)
     clients.set(id, new ProviderClient(providerById(id), config));
@@ -37,6 +40,11 @@ export function createRuntime(settings: Settings): Runtime {
       readOnly: settings.readOnly,
     }),
     secrets: settings.secrets,
+    mediaOrigins: mediaOrigins(
+      [...settings.providers.values()].map((config) => config.baseUrl),
+      parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
+      settings.runtime.sandbox,
+    ),
   };
 }
 
@@ -107,5 +115,8 @@ export function createServer(runtime: Runtime): McpServer {
     },
   );
   registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
+  if (runtime.operations.some((operation) => playerTools.has(operation.name))) {
+    registerPlayer(server, runtime.mediaOrigins);
+  }
   return server;
 }

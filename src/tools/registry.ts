@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { MediagateError } from "../client/errors.js";
 import { jobOperations } from "../jobs/operations.js";
+import { playerToolMeta } from "../player/resource.js";
 import { providers } from "../providers/index.js";
 import type { ProviderId } from "../providers/types.js";
 import { runOperation } from "./execute.js";
@@ -74,6 +75,7 @@ export function toolDefinition(operation: Operation) {
     inputSchema: operation.input,
     outputSchema: operation.output,
     annotations: { title: operation.title, ...operation.annotations },
+    ...playerToolMeta(operation.name),
   };
 }
 
