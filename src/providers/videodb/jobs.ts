@@ -44,6 +44,9 @@ export const videodbJobs: JobSource = {
         },
       };
     }
-    return { ...base, poll_after_ms: 5000 };
+    // A running job's data.percentage (videodb-python, videodb/_utils/_http_client.py) is its progress.
+    const percentage = Number(asRecord(data).percentage ?? Number.NaN);
+    const progress = Number.isFinite(percentage) ? { progress: Math.min(100, Math.max(0, percentage)) } : {};
+    return { ...base, ...progress, poll_after_ms: 5000 };
   },
 };
