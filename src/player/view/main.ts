@@ -185,6 +185,10 @@ async function play(media: Media): Promise<void> {
       if (mine !== generation) return;
       element.dataset.source = source.url;
       element.dataset.how = how;
+      // Results without a length (a stream URL alone) get the one the media itself reports.
+      if (media.durationSec === undefined && Number.isFinite(element.duration)) {
+        header(media.title, media.provider, element.duration);
+      }
       setState(index === 0 ? "ready" : "fallback");
       return;
     } catch (error) {
@@ -326,7 +330,8 @@ async function follow(job: Json): Promise<void> {
       return;
     }
     progressView(current);
-    const pause = Math.min(10000, Math.max(500, number(current.poll_after_ms) ?? 2000));
+    // Someone is watching the bar: poll every 1-2 s, never faster than the 1 s the providers allow.
+    const pause = Math.min(2000, Math.max(1000, number(current.poll_after_ms) ?? 2000));
     await new Promise((resolve) => setTimeout(resolve, pause));
     if (mine !== generation) return;
     const result = await app
