@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +13,17 @@ import { cleanEnv } from "./helpers/server-process.js";
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+/** The bytes of every file under `dir`. */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const at = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await treeBytes(at);
+    else if (entry.isFile()) total += (await stat(at)).size;
+  }
+  return total;
+}
 
 /** Every package folder under node_modules, scoped ones included. */
 async function installedPackages(modules: string): Promise<string[]> {
@@ -29,6 +40,7 @@ async function installedPackages(modules: string): Promise<string[]> {
 describe("the published package", () => {
   let work: string;
   let project: string;
+  let packages: string[] = [];
 
   before(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), "mediagate-pack-"));
@@ -60,6 +72,7 @@ describe("the published package", () => {
       ],
       { cwd: project },
     );
+    packages = await installedPackages(path.join(project, "node_modules"));
   });
   after(async () => {
     if (work) await rm(work, { recursive: true, force: true });
@@ -72,6 +85,21 @@ describe("the published package", () => {
     assert.deepEqual(Object.keys(manifest.dependencies), ["undici"]);
     const packages = await installedPackages(path.join(project, "node_modules"));
     assert.deepEqual(packages.sort(), ["mediagate", "undici"]);
+  });
+
+  test("carries what runs: the bundle, the player page and the sandbox's media, no source maps", async (t) => {
+    const dist = await readdir(path.join(project, "node_modules/mediagate/dist"));
+    assert.ok(
+      dist.includes("cli.js") && dist.includes("player.html") && dist.includes("assets"),
+      dist.join(),
+    );
+    assert.deepEqual(
+      dist.filter((file) => file.endsWith(".map")),
+      [],
+    );
+    const kib = (await treeBytes(path.join(project, "node_modules"))) / 1024;
+    t.diagnostic(`installed: ${packages.length} packages, ${(kib / 1024).toFixed(1)} MiB`);
+    assert.ok(kib < 10 * 1024, `${kib} KiB installed`);
   });
 
   test("installed from the tarball, starts over stdio, lists its tools and calls a provider", async () => {
