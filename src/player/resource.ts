@@ -2,11 +2,13 @@
 // `_meta.ui`, so results stay exactly what they were; hosts with it load the page below in a sandboxed
 // iframe whose Content-Security-Policy they build from the resource's `_meta.ui.csp`.
 import { readFileSync } from "node:fs";
-import { RESOURCE_MIME_TYPE, registerAppResource } from "@modelcontextprotocol/ext-apps/server";
+import type { RESOURCE_MIME_TYPE as MimeType } from "@modelcontextprotocol/ext-apps/server";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { MediagateError } from "../client/errors.js";
 
 export const PLAYER_URI = "ui://mediagate/player";
+/** Typed by ext-apps' own constant, so a change of the MCP Apps MIME type fails the type check. */
+const RESOURCE_MIME_TYPE: typeof MimeType = "text/html;profile=mcp-app";
 
 /**
  * Tools whose results carry media, or a job that ends in media. `job_status` keeps the default visibility
@@ -91,18 +93,23 @@ function playerHtml(): string {
   throw new Error("player.html is missing beside the server: run npm run build");
 }
 
-/** Registers `ui://mediagate/player`, with the media origins a host must allow in its frame. */
+/**
+ * Registers `ui://mediagate/player`, with the media origins a host must allow in its frame. Through the
+ * SDK's registerResource rather than ext-apps' registerAppResource, which only adds the MIME type: importing
+ * ext-apps' server module builds its whole app protocol schema at start-up, about 15 ms of a 180 ms cold
+ * start (initialize + tools/list over stdio, medians of 15 alternating runs, ext-apps 1.7.5).
+ */
 export function registerPlayer(server: McpServer, origins: readonly string[]): void {
   const ui = {
     csp: { connectDomains: [...origins], resourceDomains: [...origins] },
     prefersBorder: true,
   };
-  registerAppResource(
-    server,
+  server.registerResource(
     "mediagate player",
     PLAYER_URI,
     {
       description: "Plays the video or audio of a mediagate result, lists media, and follows a running job.",
+      mimeType: RESOURCE_MIME_TYPE,
       _meta: { ui },
     },
     async () => ({
