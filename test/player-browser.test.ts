@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -8,6 +8,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { build } from "esbuild";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { PLAYER_URI } from "../src/player/resource.js";
+import { renderTones, textTones, wavFile } from "../src/sandbox/media.js";
 import { launchChromium } from "./helpers/browser.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 
@@ -246,6 +247,24 @@ describe("the player in a real browser", { concurrency: false }, () => {
     await page.close();
   });
 
+  test("an AIOZ upload's transcoding is followed until its audio plays", async () => {
+    const samples = renderTones(textTones("An upload the player follows until it plays."), 16000);
+    await writeFile(path.join(h.filesDir, "upload.wav"), wavFile(samples, 16000));
+    const input = { file_path: "upload.wav", title: "Uploaded in the test", wait_s: 0 };
+    const result = await callTool("aioz_upload_audio", input);
+    assert.equal((result.structuredContent as { job: { status: string } }).job.status, "processing");
+    const { page, frame } = await openHost();
+    await show(page, input, result);
+    await frame.waitForFunction(() => document.body.dataset.state === "progress");
+    await playsPast(frame, "audio", 0.5);
+    const info = await mediaInfo(frame, "audio");
+    assert.equal(info.title, "Uploaded in the test");
+    assert.ok(Math.abs(info.duration - samples.length / 16000) < 0.05, `duration ${info.duration}`);
+    const called = await page.evaluate(() => window.host.calledTools);
+    assert.ok(called.includes("job_status") && called.at(-1) === "aioz_get_audio", called.join());
+    await page.close();
+  });
+
   test("AI Studios speech plays for the length the tool reports", async () => {
     const input = { language: "en", text: "Hello from the sandbox, this is a test.", model: "M000045058" };
     const result = await callTool("aistudios_export_audio", input);
@@ -268,6 +287,17 @@ describe("the player in a real browser", { concurrency: false }, () => {
     await frame.click("ul.list li:first-child button");
     await playsPast(frame, "video", 1);
     await page.screenshot({ path: path.join(artifacts, "video-picked.png") });
+    await page.close();
+  });
+
+  test("a VideoDB audio picked from its list gets its URL from the server and plays", async () => {
+    const { page, frame } = await openHost();
+    await show(page, {}, await callTool("videodb_list_audios", {}));
+    await frame.waitForFunction(() => document.body.dataset.state === "list");
+    await frame.click("ul.list li:last-child button");
+    await playsPast(frame, "audio", 0.5);
+    assert.deepEqual(await page.evaluate(() => window.host.calledTools), ["videodb_generate_audio_url"]);
+    assert.equal((await mediaInfo(frame, "audio")).title, "Sandbox sample: jingle");
     await page.close();
   });
 
