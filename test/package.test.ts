@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -51,7 +51,7 @@ describe("the published package", () => {
     const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
     assert.ok(packed);
     project = path.join(work, "project");
-    await run("mkdir", [project]);
+    await mkdir(project);
     await writeFile(path.join(project, "package.json"), '{"name":"consumer","private":true}\n');
     // Offline, from the cache `npm ci` filled. That cache holds undici's tarball by its URL but not the
     // package document a range lookup asks for, so undici is named by the tarball the lock file pins.
