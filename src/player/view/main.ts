@@ -459,7 +459,16 @@ function render(result: CallToolResult): void {
     follow(job);
     return;
   }
+  if (text(audio.id)) {
+    generation++;
+    stopPlayback();
+    header(text(audio.title) ?? "Audio", providerNames.aioz as string);
+    setState("empty");
+    showMessage(`This audio is ${text(audio.status) ?? "not ready"}; nothing to play yet.`);
+    return;
+  }
   generation++;
+  stopPlayback();
   header("No media", "");
   setState("empty");
   showMessage("This result carries no media.");
