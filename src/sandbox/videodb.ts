@@ -424,7 +424,7 @@ export class VideoDBEmulator extends HttpEmulator {
         kind: "video",
         src,
         mimeType: "application/vnd.apple.mpegurl",
-        note: "this HLS stream carries silent audio segments only; the sandbox renders no video. Browsers without native HLS (most but Safari) need an HLS player.",
+        note: "this HLS stream is a test pattern with a tone, not the video's pictures. Browsers without native HLS need an HLS player.",
         links: { "HLS playlist": src },
       }),
       contentType: "text/html; charset=utf-8",
