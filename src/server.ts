@@ -6,6 +6,7 @@ import { MediagateError } from "./client/errors.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { RuntimeConfig, Settings } from "./config.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
+import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
 import { providerById } from "./providers/index.js";
 import type { ProviderId } from "./providers/types.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
@@ -24,9 +25,11 @@ export interface Runtime {
   clients: ReadonlyMap<ProviderId, ProviderClient>;
   operations: readonly Operation[];
   secrets: readonly string[];
+  /** Where the player may load media from: what its resource declares to hosts. */
+  mediaOrigins: readonly string[];
 }
 
-export function createRuntime(settings: Settings): Runtime {
+export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = process.env): Runtime {
   const clients = new Map<ProviderId, ProviderClient>();
   for (const [id, config] of settings.providers)
     clients.set(id, new ProviderClient(providerById(id), config));
@@ -39,6 +42,11 @@ export function createRuntime(settings: Settings): Runtime {
       readOnly: settings.readOnly,
     }),
     secrets: settings.secrets,
+    mediaOrigins: mediaOrigins(
+      [...settings.providers.values()].map((config) => config.baseUrl),
+      parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
+      settings.runtime.sandbox,
+    ),
   };
 }
 
@@ -138,5 +146,8 @@ export function createServer(runtime: Runtime): McpServer {
     return {};
   });
   registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
+  if (runtime.operations.some((operation) => playerTools.has(operation.name))) {
+    registerPlayer(server, runtime.mediaOrigins);
+  }
   return server;
 }

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
+// Inlined by the build, so a bundle without package.json beside it (the MCP Bundle) knows its version.
+import packageJson from "../package.json" with { type: "json" };
 
-/** The package's version, read from package.json beside `src/` or `dist/`. */
-export const version: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export const version: string = packageJson.version;

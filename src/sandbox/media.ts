@@ -3,6 +3,7 @@
 // playlist, manifest and page says it comes from the mediagate sandbox.
 
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 export const SANDBOX_NOTE = "mediagate sandbox";
 
@@ -413,4 +414,108 @@ export function wavDurationSec(head: Buffer): number | undefined {
     at += 8 + size + (size % 2);
   }
   return undefined;
+}
+
+// A test pattern with a 440 Hz tone (H.264 baseline 256x144 at 24 fps, AAC mono), encoded once with
+// ffmpeg into src/sandbox/assets and committed: pieces of 0.5, 1, 1.5 and 2 seconds, each starting on a
+// key frame, and an 8-second progressive MP4. A stream of any length is a run of these pieces, each
+// with its timestamps shifted to follow the one before, so players see one continuous programme.
+const PATTERN_PIECES_SEC = [0.5, 1, 1.5, 2] as const;
+export const PATTERN_SEGMENT_SEC = 2;
+export const PATTERN_MP4_SEC = 8;
+
+const assets = new Map<string, Buffer>();
+/** Beside the module in src/ (tests) and dist/ or the MCP Bundle's server/ (the build copies them). */
+function asset(name: string): Buffer {
+  let bytes = assets.get(name);
+  if (!bytes) {
+    bytes = readFileSync(new URL(`./assets/${name}`, import.meta.url));
+    assets.set(name, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The pieces that make up [start, end) ranges: at most 2 s each, the last of a range rounded to the
+ * nearest half second (so a stream is within a quarter second of its timeline per range).
+ */
+export function patternSegments(ranges: ReadonlyArray<readonly [number, number]>): number[] {
+  return splitIntoSegments(ranges, PATTERN_SEGMENT_SEC).map((seconds) =>
+    Math.min(PATTERN_SEGMENT_SEC, Math.max(0.5, Math.round(seconds * 2) / 2)),
+  );
+}
+
+const TS_PACKET = 188;
+const PTS_WRAP = 2 ** 33;
+
+function readTimestamp(b: Buffer, at: number): number {
+  return (
+    (((b[at] ?? 0) >> 1) & 0x07) * 2 ** 30 +
+    (((b[at + 1] ?? 0) << 7) | ((b[at + 2] ?? 0) >> 1)) * 2 ** 15 +
+    (((b[at + 3] ?? 0) << 7) | ((b[at + 4] ?? 0) >> 1))
+  );
+}
+
+function writeTimestamp(b: Buffer, at: number, value: number): void {
+  const high = Math.floor(value / 2 ** 30) & 0x07;
+  const middle = Math.floor(value / 2 ** 15) & 0x7fff;
+  const low = value & 0x7fff;
+  b[at] = ((b[at] ?? 0) & 0xf0) | (high << 1) | 1;
+  b[at + 1] = middle >> 7;
+  b[at + 2] = ((middle & 0x7f) << 1) | 1;
+  b[at + 3] = low >> 7;
+  b[at + 4] = ((low & 0x7f) << 1) | 1;
+}
+
+/** Moves every PTS, DTS and PCR of an MPEG transport stream later by `offsetSec`. */
+export function shiftTransportStream(ts: Buffer, offsetSec: number): Buffer {
+  const out = Buffer.from(ts);
+  const shift = Math.round(offsetSec * 90000);
+  for (let at = 0; at + TS_PACKET <= out.length; at += TS_PACKET) {
+    if (out[at] !== 0x47) throw new Error("not an MPEG transport stream");
+    const unitStart = ((out[at + 1] ?? 0) & 0x40) !== 0;
+    const control = ((out[at + 3] ?? 0) >> 4) & 0x03;
+    let payload = at + 4;
+    if (control & 0x02) {
+      const length = out[at + 4] ?? 0;
+      if (length > 0 && (out[at + 5] ?? 0) & 0x10) {
+        const p = at + 6;
+        const base =
+          (out[p] ?? 0) * 2 ** 25 +
+          (out[p + 1] ?? 0) * 2 ** 17 +
+          (out[p + 2] ?? 0) * 2 ** 9 +
+          (out[p + 3] ?? 0) * 2 +
+          ((out[p + 4] ?? 0) >> 7);
+        const shifted = (base + shift) % PTS_WRAP;
+        out[p] = Math.floor(shifted / 2 ** 25) & 0xff;
+        out[p + 1] = Math.floor(shifted / 2 ** 17) & 0xff;
+        out[p + 2] = Math.floor(shifted / 2 ** 9) & 0xff;
+        out[p + 3] = Math.floor(shifted / 2) & 0xff;
+        out[p + 4] = ((shifted & 1) << 7) | ((out[p + 4] ?? 0) & 0x7f);
+      }
+      payload = at + 5 + length;
+    }
+    const isPes = out[payload] === 0 && out[payload + 1] === 0 && out[payload + 2] === 1;
+    if (unitStart && control & 0x01 && isPes) {
+      const flags = (out[payload + 7] ?? 0) >> 6;
+      if (flags & 0x02)
+        writeTimestamp(out, payload + 9, (readTimestamp(out, payload + 9) + shift) % PTS_WRAP);
+      if (flags === 0x03) {
+        writeTimestamp(out, payload + 14, (readTimestamp(out, payload + 14) + shift) % PTS_WRAP);
+      }
+    }
+  }
+  return out;
+}
+
+/** One piece of the test pattern (0.5, 1, 1.5 or 2 s), timed to start at `offsetSec` of its stream. */
+export function patternSegment(durationSec: number, offsetSec: number): Buffer {
+  const piece = PATTERN_PIECES_SEC.find((seconds) => seconds === durationSec);
+  if (piece === undefined) throw new RangeError(`no ${durationSec} s piece of the test pattern`);
+  return shiftTransportStream(asset(`pattern-${piece}.m2t`), offsetSec);
+}
+
+/** The progressive variant: the test pattern as one MP4 file. */
+export function patternMp4(): Buffer {
+  return asset("pattern-8s.mp4");
 }

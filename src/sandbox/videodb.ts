@@ -10,10 +10,12 @@ import {
 import {
   flacFile,
   hlsPlaylist,
+  patternMp4,
+  patternSegment,
+  patternSegments,
   playerPage,
   renderTones,
   silentMp3,
-  splitIntoSegments,
   type Tone,
   thumbnailSvg,
   wavFile,
@@ -71,7 +73,6 @@ const STREAM_FORMATS = ["mp4", "webm", "hls"];
 const AUDIO_FORMATS = ["mp3", "wav", "flac"];
 const QUALITIES = ["low", "medium", "high"];
 const AUDIO_SAMPLE_RATES: Record<string, number> = { low: 8000, medium: 16000, high: 44100 };
-const SEGMENT_SEC = 6;
 
 function newId(prefix: string): string {
   return `${prefix}${randomBytes(8).toString("hex")}`;
@@ -289,7 +290,11 @@ export class VideoDBEmulator extends HttpEmulator {
       body.timeline === undefined || body.timeline === null
         ? ([[0, length]] as Array<[number, number]>)
         : parseTimeline(body.timeline, length);
-    return this.ok(this.streamUrls(video, timeline));
+    const urls = this.streamUrls(video, timeline);
+    // A progressive file instead of a playlist: what a player falls back to when it cannot play HLS.
+    return this.ok(
+      body.format === "mp4" ? { ...urls, stream_url: urls.stream_url.replace(/\.m3u8$/, ".mp4") } : urls,
+    );
   }
 
   private generateAudioUrl(ctx: RequestContext): Reply {
@@ -421,33 +426,35 @@ export class VideoDBEmulator extends HttpEmulator {
   }
 
   private servePlaylist(ctx: RequestContext): Reply {
-    const hash = /^([0-9a-f]+)\.m3u8$/.exec(ctx.params.playlist ?? "")?.[1];
+    const [, hash, extension] = /^([0-9a-f]+)\.(m3u8|mp4)$/.exec(ctx.params.playlist ?? "") ?? [];
     const stream = this.stream(ctx.params.video_id, hash);
+    const headers = { "access-control-allow-origin": "*" };
+    if (extension === "mp4") return { body: patternMp4(), contentType: "video/mp4", headers };
     const base = `${this.origin}/sandbox/videodb/stream/${stream.videoId}/${hash}`;
-    const segments = splitIntoSegments(stream.timeline, SEGMENT_SEC).map((durationSec, i) => ({
-      url: `${base}/${i}.mp3`,
+    const segments = patternSegments(stream.timeline).map((durationSec, i) => ({
+      url: `${base}/${i}.ts`,
       durationSec,
     }));
     return {
       body: hlsPlaylist(
         segments,
-        `segments are silent MPEG audio (HLS packed audio) timed like the requested timeline; no video is rendered`,
+        "segments are a test pattern with a tone (H.264/AAC), timed like the requested timeline; not the video's pictures",
       ),
       contentType: "application/vnd.apple.mpegurl",
-      headers: { "access-control-allow-origin": "*" },
+      headers,
     };
   }
 
   private serveSegment(ctx: RequestContext): Reply {
     const stream = this.stream(ctx.params.video_id, ctx.params.hash);
-    const index = Number(/^(\d+)\.mp3$/.exec(ctx.params.segment ?? "")?.[1] ?? Number.NaN);
-    const durations = splitIntoSegments(stream.timeline, SEGMENT_SEC);
+    const index = Number(/^(\d+)\.ts$/.exec(ctx.params.segment ?? "")?.[1] ?? Number.NaN);
+    const durations = patternSegments(stream.timeline);
     const duration = durations[index];
     if (duration === undefined) throw new HttpError(404, "Segment not found");
-    const timestampSec = durations.slice(0, index).reduce((sum, d) => sum + d, 0);
+    const offset = durations.slice(0, index).reduce((sum, d) => sum + d, 0);
     return {
-      body: silentMp3(duration, { timestampSec }),
-      contentType: "audio/mpeg",
+      body: patternSegment(duration, offset),
+      contentType: "video/mp2t",
       headers: { "access-control-allow-origin": "*" },
     };
   }
@@ -462,7 +469,7 @@ export class VideoDBEmulator extends HttpEmulator {
         kind: "video",
         src,
         mimeType: "application/vnd.apple.mpegurl",
-        note: "this HLS stream carries silent audio segments only; the sandbox renders no video. Browsers without native HLS (most but Safari) need an HLS player.",
+        note: "this HLS stream is a test pattern with a tone, not the video's pictures. Browsers without native HLS need an HLS player.",
         links: { "HLS playlist": src },
       }),
       contentType: "text/html; charset=utf-8",

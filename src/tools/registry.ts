@@ -3,6 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { MediagateError } from "../client/errors.js";
 import { jobOperations } from "../jobs/operations.js";
 import { type ClientLogLevel, withClientLog } from "../log.js";
+import { playerToolMeta } from "../player/resource.js";
 import { providers } from "../providers/index.js";
 import type { ProviderId } from "../providers/types.js";
 import { runOperation } from "./execute.js";
@@ -94,6 +95,7 @@ export function toolDefinition(operation: Operation) {
     inputSchema: operation.input,
     outputSchema: operation.output,
     annotations: { title: operation.title, ...operation.annotations },
+    ...playerToolMeta(operation.name),
   };
 }
 

@@ -1,0 +1,85 @@
+// Builds dist/: the player view as one self-contained HTML file, then the server bundle that serves it.
+// `node scripts/build.mjs --mcpb <dir>` builds the server for an MCP Bundle instead: one file with every
+// dependency inside (undici included), so the bundle needs no node_modules.
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { build } from "esbuild";
+
+const root = path.resolve(import.meta.dirname, "..");
+const banner =
+  "import { createRequire as __mediagateRequire } from 'node:module'; const require = __mediagateRequire(import.meta.url);";
+
+/**
+ * zod (which the MCP Apps SDK validates messages with) exports every language's error messages as one
+ * namespace that no bundler can trim; the view needs English only, which zod sets up by default.
+ */
+const englishOnly = {
+  name: "zod-english-only",
+  setup(builder) {
+    builder.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`)
+        ? { path: path.join(path.dirname(args.importer), "../locales/en.js"), namespace: "zod-english" }
+        : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: "zod-english" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/** The view's script inlined into its page: hosts load a ui:// resource as one document, with no server behind it. */
+async function playerHtml() {
+  const script = await build({
+    entryPoints: [path.join(root, "src/player/view/main.ts")],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "warning",
+    plugins: [englishOnly],
+  });
+  const js = script.outputFiles[0].text.replace(/<\/(script)/gi, "<\\/$1");
+  const page = readFileSync(path.join(root, "src/player/view/index.html"), "utf8");
+  const [before, after] = page.split("<!-- script -->");
+  if (after === undefined) throw new Error("src/player/view/index.html has no <!-- script --> marker");
+  return `${before}<script>${js}</script>${after}`;
+}
+
+async function server(outdir, forBundle) {
+  await build({
+    entryPoints: forBundle
+      ? { index: path.join(root, "src/bundle/entry.ts") }
+      : [path.join(root, "src/cli.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20.18",
+    outdir,
+    ...(forBundle ? {} : { splitting: true, chunkNames: "[name]-[hash]", sourcemap: true }),
+    // The npm package loads undici from node_modules on the first provider request; the bundle carries it.
+    external: forBundle ? [] : ["undici"],
+    legalComments: "none",
+    logLevel: "warning",
+    banner: { js: banner },
+  });
+  // The sandbox's media assets, read beside the module at run time.
+  cpSync(path.join(root, "src/sandbox/assets"), path.join(outdir, "assets"), { recursive: true });
+}
+
+const mcpbAt = process.argv.indexOf("--mcpb");
+if (mcpbAt >= 0) {
+  const outdir = path.resolve(process.argv[mcpbAt + 1] ?? "bundle/server");
+  mkdirSync(outdir, { recursive: true });
+  await server(outdir, true);
+  writeFileSync(path.join(outdir, "player.html"), await playerHtml());
+} else {
+  const outdir = path.join(root, "dist");
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(path.join(outdir, "player.html"), await playerHtml());
+  await server(outdir, false);
+}

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { PLAYER_URI, playerTools } from "../src/player/resource.js";
+import { allOperations } from "../src/tools/registry.js";
+import { cliPath, type Harness, startHarness } from "./helpers/harness.js";
+import { cleanEnv, runCli } from "./helpers/server-process.js";
+
+interface PlayerResource {
+  uri: string;
+  mimeType?: string;
+  text?: string;
+  _meta?: { ui?: { csp?: { connectDomains?: string[]; resourceDomains?: string[] } } };
+}
+
+async function readPlayer(client: Client): Promise<PlayerResource> {
+  const { contents } = await client.readResource({ uri: PLAYER_URI });
+  assert.equal(contents.length, 1);
+  return contents[0] as PlayerResource;
+}
+
+describe("the player resource (MCP Apps)", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({
+      env: { MEDIAGATE_MEDIA_ORIGINS: "https://media.example.com https://*.cdn.example.net" },
+    });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  test("every player tool exists", () => {
+    const names = new Set(allOperations.map((operation) => operation.name));
+    for (const name of playerTools) assert.ok(names.has(name), `${name} is not a tool`);
+  });
+
+  test("tools whose results carry media name the player in _meta.ui.resourceUri; no other tool has _meta", async () => {
+    const { tools } = await h.client.listTools();
+    for (const tool of tools) {
+      if (playerTools.has(tool.name)) {
+        assert.deepEqual(tool._meta, { ui: { resourceUri: PLAYER_URI } }, tool.name);
+      } else {
+        assert.equal(tool._meta, undefined, tool.name);
+      }
+    }
+    // The view polls job_status itself: the tool keeps the default visibility (model and app), no copy.
+    assert.equal(tools.filter((tool) => tool.name.startsWith("job_status")).length, 1);
+  });
+
+  test("is listed once, as an MCP App page", async () => {
+    const { resources } = await h.client.listResources();
+    assert.deepEqual(
+      resources.map((resource) => [resource.uri, resource.mimeType]),
+      [[PLAYER_URI, "text/html;profile=mcp-app"]],
+    );
+  });
+
+  test("is one self-contained HTML page: no script, style or font is fetched", async () => {
+    const page = await readPlayer(h.client);
+    assert.equal(page.mimeType, "text/html;profile=mcp-app");
+    const html = page.text ?? "";
+    assert.match(html, /^<!doctype html>/i);
+    assert.doesNotMatch(html, /<script[^>]+src=/i);
+    assert.doesNotMatch(html, /<link[^>]+href=/i);
+    assert.doesNotMatch(html, /@import|url\(\s*["']?https?:/i);
+    assert.match(html, /enableWorker/, "hls.js is inside the page");
+  });
+
+  test("declares the providers' media origins and MEDIAGATE_MEDIA_ORIGINS in its CSP", async () => {
+    const csp = (await readPlayer(h.client))._meta?.ui?.csp;
+    const env = h.sandbox.env();
+    const origins = [env.VIDEODB_BASE_URL, env.AIOZ_STREAM_BASE_URL, env.AISTUDIOS_BASE_URL].map(
+      (url) => new URL(url ?? "").origin,
+    );
+    for (const origin of [...origins, "https://media.example.com", "https://*.cdn.example.net"]) {
+      assert.ok(csp?.resourceDomains?.includes(origin), `resourceDomains has ${origin}`);
+      assert.ok(csp?.connectDomains?.includes(origin), `connectDomains has ${origin}`);
+    }
+  });
+
+  test("with --sandbox, declares only the emulators' origins", async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath, "--sandbox"],
+      env: cleanEnv(),
+      stderr: "ignore",
+    });
+    const client = new Client({ name: "player-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const csp = (await readPlayer(client))._meta?.ui?.csp;
+      assert.equal(csp?.resourceDomains?.length, 3);
+      for (const origin of csp?.resourceDomains ?? []) assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("an invalid MEDIAGATE_MEDIA_ORIGINS stops start-up and names the variable", async () => {
+    const run = await runCli(["--sandbox"], cleanEnv({ MEDIAGATE_MEDIA_ORIGINS: "media.example.com/path" }));
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /MEDIAGATE_MEDIA_ORIGINS: "media\.example\.com\/path" is not an origin/);
+  });
+
+  test("results keep their text and structuredContent: the view adds nothing to them", async () => {
+    const outcome = await h.call("videodb_list_videos");
+    assert.equal(outcome.result._meta, undefined);
+    assert.deepEqual(JSON.parse(outcome.text.slice(outcome.text.indexOf("{"))), outcome.structured);
+  });
+});
