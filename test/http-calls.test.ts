@@ -57,10 +57,17 @@ describe("mediagate --http: many calls in flight through one client", () => {
     });
     assert.equal(new Set(ids).size, inFlight, "every create made its own audio");
 
-    // Then a read of each, held by the emulator so that every one of them is in flight at once: the first
-    // answer comes back only after the emulator has seen all of them.
+    // Then a read of each, held by the emulator until all of them have arrived: they answer only if every
+    // one is in flight at once. Calls sent one at a time would each be let go after 30 s instead, the first
+    // answer coming back with one read seen, which the assertion below reports.
     sandbox.aioz.clearRequests();
-    sandbox.aioz.inject({ method: "GET", route: /^\/media\/[^/]+$/, delayMs: 5000, times: inFlight });
+    sandbox.aioz.inject({
+      method: "GET",
+      route: /^\/media\/[^/]+$/,
+      holdUntil: inFlight,
+      delayMs: 30_000,
+      times: inFlight,
+    });
     const readsSeen = () =>
       sandbox.aioz.requests.filter(
         (request) => request.method === "GET" && request.route.startsWith("/media/"),

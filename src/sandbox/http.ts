@@ -70,6 +70,8 @@ interface CompiledRoute extends Route {
 
 interface PendingFault extends Fault {
   remaining: number;
+  /** With `holdUntil`: how many matching requests have arrived, and the gate that opens at the count. */
+  barrier?: { arrived: number; opened: Promise<void>; open: () => void };
 }
 
 type RouteMatch =
@@ -211,7 +213,12 @@ export abstract class HttpEmulator implements Emulator {
   }
 
   inject(fault: Fault): void {
-    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+    const pending: PendingFault = { ...fault, remaining: fault.times ?? 1 };
+    if (fault.holdUntil !== undefined) {
+      let open = () => {};
+      pending.barrier = { arrived: 0, opened: new Promise<void>((resolve) => (open = resolve)), open };
+    }
+    this.faults.push(pending);
   }
 
   clearFaults(): void {
@@ -397,7 +404,17 @@ export abstract class HttpEmulator implements Emulator {
       const fault = this.takeFault(method, relative ?? path);
       const extra = { ...this.responseHeaders(), ...(fault?.headers ?? {}) };
       if (fault) {
-        if (fault.delayMs) await sleep(fault.delayMs);
+        if (fault.barrier) {
+          const barrier = fault.barrier;
+          barrier.arrived += 1;
+          if (barrier.arrived >= (fault.holdUntil ?? 0)) barrier.open();
+          let timer: NodeJS.Timeout | undefined;
+          const longest = new Promise<void>((resolve) => {
+            if (fault.delayMs) timer = setTimeout(resolve, fault.delayMs);
+          });
+          await Promise.race([barrier.opened, longest]);
+          clearTimeout(timer);
+        } else if (fault.delayMs) await sleep(fault.delayMs);
         if (fault.drop) {
           req.socket.destroy();
           return;

@@ -83,6 +83,13 @@ export interface Fault {
   headers?: Record<string, string>;
   /** Wait before answering (then answer normally unless status/body/malformed/drop is given). */
   delayMs?: number;
+  /**
+   * Hold every matching answer until this many matching requests have arrived, then answer them all: a
+   * barrier that proves the requests were in flight together. `delayMs`, when given, is then the longest
+   * hold, after which each held answer goes anyway (so a client that sends one at a time gets answers
+   * instead of hanging).
+   */
+  holdUntil?: number;
   /** Answer 200 with truncated, invalid JSON. */
   malformed?: boolean;
   /** Announce a whole answer (`body`, or a success envelope), send half of it, then close the connection. */
