@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { describeError, MediagateError } from "./client/errors.js";
+import { providers } from "./catalog.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { loadSettings } from "./config.js";
 import { runDoctor } from "./doctor.js";
+import { describeError, MediagateError } from "./errors.js";
 import { configureLog, log } from "./log.js";
+import { credentialPhrase } from "./providers/environment.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
 import type { RunningHttpServer } from "./transport/http.js";
@@ -26,10 +28,11 @@ Usage:
   mediagate --help | --version
 
 Environment:
-  VIDEODB_API_KEY, VIDEODB_BASE_URL
-  AIOZ_STREAM_TOKEN (or AIOZ_STREAM_PUBLIC_KEY + AIOZ_STREAM_SECRET_KEY), AIOZ_STREAM_BASE_URL
-  AISTUDIOS_API_KEY (or AISTUDIOS_APP_ID + AISTUDIOS_USER_KEY), AISTUDIOS_BASE_URL
-  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
+${providers
+  .map(({ environment }) => `  ${credentialPhrase(environment, " + ")}, ${environment.baseUrl.variable}\n`)
+  .join(
+    "",
+  )}  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
   MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
   MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)

@@ -1,42 +1,10 @@
 import { Readable } from "node:stream";
 import type { Agent, Dispatcher } from "undici";
+import { kindForStatus, MediagateError, redact, remedyFor } from "../errors.js";
 import { log } from "../log.js";
-import type { Authenticator, Provider, ProviderConfig } from "../providers/types.js";
-import { kindForStatus, MediagateError, redact, remedyFor } from "./errors.js";
+import type { Authenticator, HttpMethod, HttpRequest, ProviderConfig, ProviderProfile } from "../types.js";
 import { defaultRetryPolicy, parseRetryAfter, type RetryPolicy, retryDelay } from "./retry.js";
-import { type HttpMethod, joinUrl } from "./route.js";
-
-/** A streamed request body, made anew for each attempt so a retry can send it again. */
-export interface StreamBody {
-  contentType: string;
-  length?: number;
-  open(): AsyncIterable<Uint8Array>;
-}
-
-export interface HttpRequest {
-  method: HttpMethod;
-  /** Path below the base URL, already filled and encoded. */
-  path: string;
-  query?: Record<string, string>;
-  json?: unknown;
-  stream?: StreamBody;
-  headers?: Record<string, string>;
-  /** Whether the request may be repeated; default: true for GET, PUT and DELETE. */
-  safe?: boolean;
-  /**
-   * Per-attempt time limit in ms; default the client's. A limit longer than the client's budget (an
-   * upload part, long by nature) frees the request from the budget: each attempt keeps its own limit.
-   */
-  timeoutMs?: number;
-  /**
-   * The latest moment (ms since the epoch) the request may still run, retries and redirects included: a
-   * call with its own wait (`wait_s`, `timeout_s`) or several requests sharing one budget sets it.
-   */
-  deadline?: number;
-  signal?: AbortSignal;
-  /** Set false to get a successful answer's whole body, envelope included (job polling reads its status). */
-  envelope?: boolean;
-}
+import { joinUrl } from "./route.js";
 
 export interface ClientOptions {
   dispatcher?: Dispatcher;
@@ -98,9 +66,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * travel there. Every request has a budget across its attempts (50 s by default) and a stall limit on the
  * answer's body (10 s), so no call outlives the 60 s timeout of MCP clients because of a slow provider.
  */
-export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
-  readonly provider: Provider<C>;
-  readonly config: C;
+export class ProviderClient {
+  readonly provider: ProviderProfile;
+  readonly config: ProviderConfig;
   private readonly authenticator: Authenticator;
   /** The shared pool, set on the first request, unless one was given. */
   private dispatcher: Dispatcher | undefined;
@@ -111,7 +79,7 @@ export class ProviderClient<C extends ProviderConfig = ProviderConfig> {
   private readonly stallMs: number;
   private readonly maxResponseBytes: number;
 
-  constructor(provider: Provider<C>, config: C, options: ClientOptions = {}) {
+  constructor(provider: ProviderProfile, config: ProviderConfig, options: ClientOptions = {}) {
     this.provider = provider;
     this.config = config;
     this.authenticator = provider.auth(config);

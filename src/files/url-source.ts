@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import type { buildConnector, Dispatcher } from "undici";
-import { MediagateError } from "../client/errors.js";
+import { MediagateError } from "../errors.js";
 
 /** Addresses a `url` source may not reach from a server others call over HTTP: loopback, private, link-local, etc. */
 const privateRanges = (() => {

@@ -17,11 +17,11 @@ import type {
 } from "@modelcontextprotocol/sdk/experimental/tasks";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult, Request, RequestId, Result, Task } from "@modelcontextprotocol/sdk/types.js";
-import { MediagateError } from "../client/errors.js";
+import { MediagateError } from "../errors.js";
 import { describeJob, type Job, parseJobId } from "../jobs/job.js";
-import { type CarriedFields, type JobTool, jobToolOf, jobToolResult } from "../jobs/job-tool.js";
+import { jobToolOf, jobToolResult } from "../jobs/job-tool.js";
 import { isTransient, pollJob } from "../jobs/wait.js";
-import type { Operation, ToolContext } from "../tools/operation.js";
+import type { CarriedFields, JobTool, Operation, ToolContext } from "../tools/operation.js";
 import { type ContextFactory, callOperation, type ToolCallExtra, toolDefinition } from "../tools/registry.js";
 import { errorResult, successResult } from "../tools/result.js";
 

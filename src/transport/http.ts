@@ -4,7 +4,7 @@ import { type AddressInfo, isIP } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { MediagateError } from "../client/errors.js";
+import { MediagateError } from "../errors.js";
 import { log } from "../log.js";
 import { hostnameOf, isLoopbackHost, loopbackHostnames } from "./loopback.js";
 

@@ -1,6 +1,6 @@
 import { fillPath } from "../../client/route.js";
 import { type Job, jobId } from "../../jobs/job.js";
-import type { JobSource } from "../types.js";
+import type { JobSource } from "../../tools/operation.js";
 import { toAudio } from "./schemas.js";
 
 /** A transcode is polled through the media itself: new → transcoding → done | fail. */

@@ -1,8 +1,8 @@
-import { MediagateError } from "../../client/errors.js";
 import { fillPath } from "../../client/route.js";
+import { MediagateError } from "../../errors.js";
 import { type Job, jobId } from "../../jobs/job.js";
+import type { JobSource } from "../../tools/operation.js";
 import { asNumber, asRecord, asString, compact } from "../envelope.js";
-import type { JobSource } from "../types.js";
 import { toVideo } from "./schemas.js";
 
 /**
