@@ -129,7 +129,7 @@ export function createServer(runtime: Runtime): McpServer {
     { name: "mediagate", version, title: "mediagate" },
     {
       capabilities: { tools: {}, logging: {}, tasks: tasksCapability },
-      taskStore: tasks,
+      taskStore: tasks.store,
       jsonSchemaValidator: schemaValidator,
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },

@@ -7,7 +7,7 @@ import type { ProviderId, ToolsetId } from "../types.js";
 import { runOperation } from "./execute.js";
 import type { Operation, ToolContext } from "./operation.js";
 import { errorResult, successResult } from "./result.js";
-import { serveToolList } from "./tool-list.js";
+import { type ListedTool, serveToolList } from "./tool-list.js";
 
 export interface Selection {
   configured: ReadonlySet<ProviderId>;
@@ -84,6 +84,11 @@ export interface TaskRegistrar {
   register(server: McpServer, operation: Operation): boolean;
 }
 
+/** How tools that run as tasks say so in tools/list. */
+export const taskExecution = { taskSupport: "optional" } as const;
+/** What the SDK's registerTool gives every other tool (@modelcontextprotocol/sdk `server/mcp.js`). */
+const plainExecution = { taskSupport: "forbidden" } as const;
+
 /** Registers operations as MCP tools: one generic handler for all of them. */
 export function registerOperations(
   server: McpServer,
@@ -92,11 +97,17 @@ export function registerOperations(
   secrets: readonly string[],
   tasks?: TaskRegistrar,
 ): void {
+  const listed: ListedTool[] = [];
   for (const operation of operations) {
-    if (tasks?.register(server, operation)) continue;
-    server.registerTool(operation.name, toolDefinition(operation), (args: Record<string, unknown>, extra) =>
+    const definition = toolDefinition(operation);
+    if (tasks?.register(server, operation)) {
+      listed.push({ name: operation.name, ...definition, execution: taskExecution });
+      continue;
+    }
+    server.registerTool(operation.name, definition, (args: Record<string, unknown>, extra) =>
       callOperation(operation, args, makeContext(extra), secrets),
     );
+    listed.push({ name: operation.name, ...definition, execution: plainExecution });
   }
-  serveToolList(server, operations);
+  serveToolList(server, operations, listed);
 }
