@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { providers } from "./catalog.js";
@@ -47,6 +48,24 @@ Exit codes: 0 ok, 1 doctor found a problem, 2 configuration error.
 /** A configuration mistake: one line on stderr, exit code 2. */
 function configError(message: string): MediagateError {
   return new MediagateError("invalid_input", message);
+}
+
+/** `--port`: an integer from 0 (any free port) to 65535. */
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw configError(`--port: "${text}" is not a port number from 0 to 65535 (0 picks a free one)`);
+  }
+  return port;
+}
+
+/** `--host`: an interface address or name, without scheme or port. */
+function parseHost(text: string): string {
+  const host = text.trim().replace(/^\[(.*)\]$/, "$1");
+  if (host === "" || /[/\s]/.test(host) || (host.includes(":") && isIP(host) !== 6)) {
+    throw configError(`--host: "${text}" is not a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0)`);
+  }
+  return host;
 }
 
 function parseCommandLine(argv: string[]) {
@@ -135,19 +154,15 @@ async function main(argv: string[]): Promise<number> {
     throw configError(`unknown command "${positionals.join(" ")}"; see mediagate --help`);
   }
   // Everything that can be checked without starting anything is checked first.
-  // The HTTP transport is loaded only when an HTTP option is given: stdio start-up, which a desktop client
-  // waits for, needs none of it.
-  const http =
-    values.http || values.port !== undefined || values.host !== undefined
-      ? await import("./transport/http.js")
-      : undefined;
-  const port = http?.parsePort(values.port ?? "3333") ?? 3333;
-  const host = http?.parseHost(values.host ?? "127.0.0.1") ?? "127.0.0.1";
+  const port = values.port === undefined ? 3333 : parsePort(values.port);
+  const host = values.host === undefined ? "127.0.0.1" : parseHost(values.host);
   if (!values.http && (values.port !== undefined || values.host !== undefined)) {
     throw configError("--host and --port apply to --http only; add --http");
   }
   const token = process.env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
-  if (values.http) http?.assertSafeBind(host, token);
+  // The HTTP transport is loaded only with --http: stdio start-up, which a desktop client waits for,
+  // needs none of it.
+  if (values.http) (await import("./transport/guards.js")).assertSafeBind(host, token);
   let env = process.env;
   let local: LocalSandbox | undefined;
   if (values.sandbox) {
