@@ -64,7 +64,7 @@ export async function runDoctor(
     } catch (error) {
       ok = false;
       const reason = signal.aborted
-        ? `no answer within ${probeTimeoutMs / 1000} s — check the network and ${provider.id.toUpperCase()} base URL`
+        ? `no answer within ${probeTimeoutMs / 1000} s — check the network and ${provider.environment.baseUrl.variable}`
         : describeError(error, settings.secrets);
       lines.push(`${label}FAILED at ${config.baseUrl} with ${using}: ${reason}`);
       for (const note of [

@@ -35,9 +35,10 @@ export function jobId(provider: ProviderId, remoteId: string): string {
 
 export function parseJobId(id: string): { provider: ProviderId; remoteId: string } {
   const colon = id.indexOf(":");
-  const provider = id.slice(0, colon) as ProviderId;
+  const prefix = id.slice(0, colon);
+  const provider = providerIds.find((known) => known === prefix);
   const remoteId = id.slice(colon + 1);
-  if (colon < 1 || !(providerIds as readonly string[]).includes(provider) || remoteId === "") {
+  if (colon < 1 || provider === undefined || remoteId === "") {
     throw new MediagateError(
       "invalid_input",
       `job_id: "${id}" is not a mediagate job id; it looks like "videodb:job-123" or "aioz:<media id>", as returned by the tool that started the job`,

@@ -9,7 +9,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import { delay } from "../delay.js";
 import { HttpError } from "./errors.js";
 import { type MultipartBody, multipartBoundary, parseMultipart } from "./multipart.js";
 import type { Emulator, Fault, RecordedRequest } from "./types.js";
@@ -397,7 +397,7 @@ export abstract class HttpEmulator implements Emulator {
       const fault = this.takeFault(method, relative ?? path);
       const extra = { ...this.responseHeaders(), ...(fault?.headers ?? {}) };
       if (fault) {
-        if (fault.delayMs) await sleep(fault.delayMs);
+        if (fault.delayMs) await delay(fault.delayMs);
         if (fault.drop) {
           req.socket.destroy();
           return;
