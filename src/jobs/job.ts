@@ -44,6 +44,11 @@ export function parseJobId(id: string): { provider: ProviderId; remoteId: string
       `job_id: "${id}" is not a mediagate job id; it looks like "videodb:job-123" or "aioz:<media id>", as returned by the tool that started the job`,
     );
   }
+  // The remote id becomes one path segment of the provider's status request: a dot segment would name
+  // another route.
+  if (remoteId === "." || remoteId === "..") {
+    throw new MediagateError("invalid_input", `job_id: must be a non-empty id other than "." or ".."`);
+  }
   return { provider, remoteId };
 }
 

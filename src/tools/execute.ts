@@ -66,6 +66,7 @@ export async function sendEndpoint<I>(
     ...(parts.headers ? { headers: parts.headers } : {}),
     ...(endpoint.safeToRetry === undefined ? {} : { safe: endpoint.safeToRetry }),
     ...(endpoint.timeoutMs === undefined ? {} : { timeoutMs: endpoint.timeoutMs }),
+    ...(endpoint.envelope === false ? { envelope: false } : {}),
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
     signal: context.signal,
   });

@@ -64,6 +64,8 @@ export interface Endpoint<I = Record<string, unknown>> {
   safeToRetry?: boolean;
   /** Per-attempt time limit in ms, where the request is long by nature (an upload part); default the client's. */
   timeoutMs?: number;
+  /** False to get a successful answer whole, envelope included (a job's status lives there). */
+  envelope?: false;
   /** Maps the input to the request where the default does not fit the document. */
   request?: (input: I) => RequestParts;
 }
