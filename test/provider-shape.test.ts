@@ -6,6 +6,7 @@ import { stdioClientConfig } from "../src/client-config.js";
 import { jobOperations } from "../src/jobs/operations.js";
 import { environmentVariables } from "../src/providers/environment.js";
 import type { Provider } from "../src/providers/types.js";
+import { startSandbox } from "../src/sandbox/index.js";
 import { providerIds } from "../src/types.js";
 import { runCli } from "./helpers/server-process.js";
 
@@ -50,6 +51,23 @@ describe("adding a provider is one folder and one line", () => {
 });
 
 describe("a provider's environment is complete and its own", () => {
+  test("the sandbox's environment configures every provider at its emulator, and names no other variable", async () => {
+    const sandbox = await startSandbox();
+    try {
+      const env = sandbox.env();
+      const read = new Set(providers.flatMap((provider) => environmentVariables(provider.environment)));
+      for (const name of Object.keys(env)) assert.ok(read.has(name), `${name} is read by a provider`);
+      for (const provider of providers) {
+        const config = provider.configFromEnv(env);
+        assert.ok(config, `${provider.id} is configured`);
+        assert.equal(config.baseUrl, env[provider.environment.baseUrl.variable]);
+        assert.match(config.baseUrl, /^http:\/\/127\.0\.0\.1:/);
+      }
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test("no two providers read the same variable, and every variable names its provider's prefix", () => {
     const seen = new Map<string, string>();
     for (const provider of providers) {
