@@ -1,12 +1,15 @@
 #!/usr/bin/env node
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { describeError, MediagateError } from "./client/errors.js";
+import { providers } from "./catalog.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { loadSettings } from "./config.js";
 import { runDoctor } from "./doctor.js";
+import { describeError, MediagateError } from "./errors.js";
 import { configureLog, log } from "./log.js";
+import { credentialPhrase } from "./providers/environment.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
 import type { RunningHttpServer } from "./transport/http.js";
@@ -33,10 +36,11 @@ Usage:
   mediagate --help | --version
 
 Environment:
-  VIDEODB_API_KEY, VIDEODB_BASE_URL
-  AIOZ_STREAM_TOKEN (or AIOZ_STREAM_PUBLIC_KEY + AIOZ_STREAM_SECRET_KEY), AIOZ_STREAM_BASE_URL
-  AISTUDIOS_API_KEY (or AISTUDIOS_APP_ID + AISTUDIOS_USER_KEY), AISTUDIOS_BASE_URL
-  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
+${providers
+  .map(({ environment }) => `  ${credentialPhrase(environment, " + ")}, ${environment.baseUrl.variable}\n`)
+  .join(
+    "",
+  )}  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
   MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
   MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)
@@ -52,6 +56,24 @@ Exit codes: 0 ok, 1 doctor found a problem, 2 configuration error.
 /** A configuration mistake: one line on stderr, exit code 2. */
 function configError(message: string): MediagateError {
   return new MediagateError("invalid_input", message);
+}
+
+/** `--port`: an integer from 0 (any free port) to 65535. */
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw configError(`--port: "${text}" is not a port number from 0 to 65535 (0 picks a free one)`);
+  }
+  return port;
+}
+
+/** `--host`: an interface address or name, without scheme or port. */
+function parseHost(text: string): string {
+  const host = text.trim().replace(/^\[(.*)\]$/, "$1");
+  if (host === "" || /[/\s]/.test(host) || (host.includes(":") && isIP(host) !== 6)) {
+    throw configError(`--host: "${text}" is not a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0)`);
+  }
+  return host;
 }
 
 function parseCommandLine(argv: string[]) {
@@ -140,19 +162,15 @@ async function main(argv: string[]): Promise<number> {
     throw configError(`unknown command "${positionals.join(" ")}"; see mediagate --help`);
   }
   // Everything that can be checked without starting anything is checked first.
-  // The HTTP transport is loaded only when an HTTP option is given: stdio start-up, which a desktop client
-  // waits for, needs none of it.
-  const http =
-    values.http || values.port !== undefined || values.host !== undefined
-      ? await import("./transport/http.js")
-      : undefined;
-  const port = http?.parsePort(values.port ?? "3333") ?? 3333;
-  const host = http?.parseHost(values.host ?? "127.0.0.1") ?? "127.0.0.1";
+  const port = values.port === undefined ? 3333 : parsePort(values.port);
+  const host = values.host === undefined ? "127.0.0.1" : parseHost(values.host);
   if (!values.http && (values.port !== undefined || values.host !== undefined)) {
     throw configError("--host and --port apply to --http only; add --http");
   }
   const token = process.env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
-  if (values.http) http?.assertSafeBind(host, token);
+  // The HTTP transport is loaded only with --http: stdio start-up, which a desktop client waits for,
+  // needs none of it.
+  if (values.http) (await import("./transport/guards.js")).assertSafeBind(host, token);
   let env = process.env;
   let local: LocalSandbox | undefined;
   if (values.sandbox) {

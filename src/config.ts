@@ -1,23 +1,14 @@
 import path from "node:path";
-import { MediagateError } from "./client/errors.js";
+import { providers } from "./catalog.js";
+import { MediagateError } from "./errors.js";
 import { resolveRoots } from "./files/roots.js";
-import { providers } from "./providers/index.js";
-import type { ProviderConfig, ProviderId } from "./providers/types.js";
-import type { ToolsetId } from "./tools/operation.js";
-
-/** What tools need to know about how mediagate runs. */
-export interface RuntimeConfig {
-  /** Directories local files may be read from, resolved through symbolic links. */
-  fileRoots: string[];
-  /** Whether `url` sources may point at private and loopback addresses. */
-  allowPrivateUrls: boolean;
-  /** Serving over Streamable HTTP (remote clients) rather than stdio. */
-  http: boolean;
-  /** Talking to the built-in sandbox (`--sandbox`), not the real providers. */
-  sandbox?: boolean;
-}
-
-export const toolsetIds: readonly ToolsetId[] = ["videodb", "aioz", "aistudios", "jobs"];
+import {
+  type ProviderConfig,
+  type ProviderId,
+  type RuntimeConfig,
+  type ToolsetId,
+  toolsetIds,
+} from "./types.js";
 
 export interface Settings {
   runtime: RuntimeConfig;
@@ -53,12 +44,6 @@ export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId>
     throw new MediagateError("invalid_input", `--toolsets: name at least one of ${toolsetIds.join(", ")}`);
   return new Set(names as ToolsetId[]);
 }
-
-const baseUrlVariables: Record<ProviderId, string> = {
-  videodb: "VIDEODB_BASE_URL",
-  aioz: "AIOZ_STREAM_BASE_URL",
-  aistudios: "AISTUDIOS_BASE_URL",
-};
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -104,7 +89,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
       if (!isHttpUrl(config.baseUrl)) {
         throw new MediagateError(
           "invalid_input",
-          `${baseUrlVariables[provider.id]}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
+          `${provider.environment.baseUrl.variable}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
         );
       }
       if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;

@@ -1,59 +1,14 @@
-import { describeError } from "./client/errors.js";
-import { credentialNames, formatJson, stdioClientConfig } from "./client-config.js";
+import { allOperations, providers } from "./catalog.js";
+import { formatJson, stdioClientConfig } from "./client-config.js";
 import type { Settings } from "./config.js";
-import { providers } from "./providers/index.js";
-import type { ProviderId } from "./providers/types.js";
+import { describeError } from "./errors.js";
+import { credentialSet, missingPartner } from "./providers/environment.js";
 import { createRuntime, toolContext } from "./server.js";
 import { runOperation } from "./tools/execute.js";
-import { allOperations } from "./tools/registry.js";
+import type { ProviderId } from "./types.js";
 
 /** How long one provider's check may take before it counts as failed. */
 const probeTimeoutMs = 20_000;
-
-/** Credential pairs where one half alone configures nothing: almost always a mistake in the environment. */
-const credentialPairs: Partial<Record<ProviderId, readonly [string, string]>> = {
-  aioz: ["AIOZ_STREAM_PUBLIC_KEY", "AIOZ_STREAM_SECRET_KEY"],
-  aistudios: ["AISTUDIOS_APP_ID", "AISTUDIOS_USER_KEY"],
-};
-
-/** The half of a credential pair that is missing while the other half is set. */
-function missingHalf(
-  provider: ProviderId,
-  env: NodeJS.ProcessEnv,
-): { set: string; missing: string } | undefined {
-  const pair = credentialPairs[provider];
-  if (!pair) return undefined;
-  const [first, second] = pair;
-  const has = (name: string) => Boolean(env[name]?.trim());
-  if (has(first) && !has(second)) return { set: first, missing: second };
-  if (has(second) && !has(first)) return { set: second, missing: first };
-  return undefined;
-}
-
-/** AI Studios' hosts: the document's default, and the global service one variable away. */
-const aistudiosDefaultBaseUrl = "https://app.aistudios.cn";
-const aistudiosGlobalBaseUrl = "https://app.aistudios.com";
-
-/** Advice about a provider's configuration worth giving whatever the probe says. */
-function configurationNotes(provider: ProviderId, env: NodeJS.ProcessEnv, sandbox: boolean): string[] {
-  if (provider !== "aistudios" || sandbox || !env.AISTUDIOS_API_KEY?.trim()) return [];
-  return [
-    "note: AISTUDIOS_API_KEY is an access token that lasts 24 hours; to run unattended, set AISTUDIOS_APP_ID + AISTUDIOS_USER_KEY instead (exchanged for a token and refreshed automatically)",
-  ];
-}
-
-/**
- * Advice after a failed probe that the error itself cannot know: an AI Studios account may live on the
- * global host rather than the default one.
- */
-function failureNotes(provider: ProviderId, baseUrl: string): string[] {
-  const host = baseUrl.replace(/\/+$/, "");
-  if (provider !== "aistudios" || host === aistudiosGlobalBaseUrl) return [];
-  const which = host === aistudiosDefaultBaseUrl ? `${aistudiosDefaultBaseUrl} is the default host; ` : "";
-  return [
-    `note: ${which}an account on the global service needs AISTUDIOS_BASE_URL=${aistudiosGlobalBaseUrl}`,
-  ];
-}
 
 export interface DoctorReport {
   text: string;
@@ -80,7 +35,7 @@ export async function runDoctor(
     const label = `  ${provider.name.padEnd(width)}  `;
     const config = settings.providers.get(provider.id);
     if (!config) {
-      const half = missingHalf(provider.id, env);
+      const half = missingPartner(provider.environment, env);
       if (half) {
         ok = false;
         lines.push(`${label}problem: ${half.set} is set but ${half.missing} is not — set both, or neither`);
@@ -90,7 +45,11 @@ export async function runDoctor(
       continue;
     }
     configured.push(provider.id);
-    const using = options.sandbox ? "the sandbox" : credentialNames(provider.id, env).join(" + ");
+    const using = options.sandbox
+      ? "the sandbox"
+      : credentialSet(provider.environment, env)
+          .map((variable) => variable.name)
+          .join(" + ");
     const operation = allOperations.find((candidate) => candidate.name === provider.probe.operation);
     if (!operation)
       throw new Error(`${provider.id}: probe operation ${provider.probe.operation} does not exist`);
@@ -99,18 +58,18 @@ export async function runDoctor(
     try {
       await runOperation(operation, operation.input.parse(provider.probe.input), context);
       lines.push(`${label}ok — ${config.baseUrl} accepted ${using} (${operation.name})`);
-      for (const note of configurationNotes(provider.id, env, options.sandbox ?? false)) {
+      for (const note of provider.doctorNotes?.configuration?.(env, options.sandbox ?? false) ?? []) {
         lines.push(`${" ".repeat(label.length)}${note}`);
       }
     } catch (error) {
       ok = false;
       const reason = signal.aborted
-        ? `no answer within ${probeTimeoutMs / 1000} s — check the network and ${provider.id.toUpperCase()} base URL`
+        ? `no answer within ${probeTimeoutMs / 1000} s — check the network and ${provider.environment.baseUrl.variable}`
         : describeError(error, settings.secrets);
       lines.push(`${label}FAILED at ${config.baseUrl} with ${using}: ${reason}`);
       for (const note of [
-        ...failureNotes(provider.id, config.baseUrl),
-        ...configurationNotes(provider.id, env, options.sandbox ?? false),
+        ...(provider.doctorNotes?.failure?.(config.baseUrl) ?? []),
+        ...(provider.doctorNotes?.configuration?.(env, options.sandbox ?? false) ?? []),
       ]) {
         lines.push(`${" ".repeat(label.length)}${note}`);
       }

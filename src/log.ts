@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { redact } from "./client/errors.js";
+import { redact } from "./errors.js";
 
 /**
  * Logs go to stderr, and to the MCP client whose tool call they belong to (as `notifications/message`).

@@ -2,21 +2,16 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { MediagateError } from "./client/errors.js";
+import { allOperations, providerById } from "./catalog.js";
 import { ProviderClient } from "./client/provider-client.js";
-import type { RuntimeConfig, Settings } from "./config.js";
+import type { Settings } from "./config.js";
+import { MediagateError } from "./errors.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
 import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
-import { providerById } from "./providers/index.js";
-import type { ProviderId } from "./providers/types.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
-import {
-  registerOperations,
-  selectOperations,
-  type ToolCallExtra,
-  unconfiguredError,
-} from "./tools/registry.js";
+import { registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
+import type { ProviderId, RuntimeConfig } from "./types.js";
 import { version } from "./version.js";
 
 /** What lives as long as the process: provider clients (and their connection pools) and the tool list. */
@@ -36,7 +31,7 @@ export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = proce
   return {
     config: settings.runtime,
     clients,
-    operations: selectOperations({
+    operations: selectOperations(allOperations, {
       configured: new Set(settings.providers.keys()),
       toolsets: settings.toolsets,
       readOnly: settings.readOnly,
@@ -60,6 +55,14 @@ const sandboxInstructions =
 /** The log level a client set with logging/setLevel, kept by the server that serves its session. */
 export interface ClientLogState {
   level: ClientLogLevel | undefined;
+}
+
+export function unconfiguredError(provider: ProviderId): MediagateError {
+  const known = providerById(provider);
+  return new MediagateError(
+    "unconfigured",
+    `${known.name} is not configured: set ${known.credentialVariables} in the server's environment, or start mediagate with --sandbox to try every tool locally.`,
+  );
 }
 
 /** The tool context of one call: its cancellation signal, its progress token, the provider clients. */
@@ -134,7 +137,7 @@ export function createServer(runtime: Runtime): McpServer {
     { name: "mediagate", version, title: "mediagate" },
     {
       capabilities: { tools: {}, logging: {}, tasks: tasksCapability },
-      taskStore: tasks,
+      taskStore: tasks.store,
       jsonSchemaValidator: schemaValidator,
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { allOperations } from "../src/catalog.js";
 import { PLAYER_URI, playerTools } from "../src/player/resource.js";
-import { allOperations } from "../src/tools/registry.js";
 import { cliPath, type Harness, startHarness } from "./helpers/harness.js";
 import { cleanEnv, runCli } from "./helpers/server-process.js";
 

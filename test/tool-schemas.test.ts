@@ -3,8 +3,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { toolsetIds } from "../src/config.js";
-import { allOperations } from "../src/tools/registry.js";
+import { allOperations } from "../src/catalog.js";
+import { toolsetIds } from "../src/types.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 
 /** The tool names the contract fixes. */

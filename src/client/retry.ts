@@ -1,5 +1,8 @@
+import { MediagateError } from "../errors.js";
+import type { HttpMethod } from "../types.js";
+
 /**
- * The retry policy as plain data, and one pure function that decides whether and when to try again.
+ * The retry policy as plain data, and the whole decision whether and when to try again.
  * Modelled on ky: transient statuses and network errors are retried with exponential backoff and full
  * jitter, Retry-After is honoured (capped) without jitter, and only requests safe to repeat are retried.
  */
@@ -9,7 +12,7 @@ export interface RetryPolicy {
   limit: number;
   /** Statuses worth another try. Default 408, 429, 500, 502, 503, 504. */
   statuses: ReadonlySet<number>;
-  /** Statuses whose Retry-After header is honoured. Default 413, 429, 503. */
+  /** Statuses whose Retry-After header is honoured. Default 429, 503 (both retried). */
   afterStatuses: ReadonlySet<number>;
   /** First backoff delay in ms. Default 300. */
   baseDelayMs: number;
@@ -22,11 +25,48 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = {
   limit: 2,
   statuses: new Set([408, 429, 500, 502, 503, 504]),
-  afterStatuses: new Set([413, 429, 503]),
+  // ky honours Retry-After on 413 too, but 413 is not a status mediagate retries: the same body would be
+  // refused again.
+  afterStatuses: new Set([429, 503]),
   baseDelayMs: 300,
   maxDelayMs: 5000,
   maxRetryAfterMs: 30_000,
 };
+
+const safeMethods = new Set<HttpMethod>(["GET", "PUT", "DELETE"]);
+
+/** Whether a request may be repeated: GET, PUT and DELETE, or one marked safe (or unsafe) itself. */
+export function isSafeToRepeat(req: { method: HttpMethod; safe?: boolean }): boolean {
+  return req.safe ?? safeMethods.has(req.method);
+}
+
+/**
+ * The delay before trying a failed request again, or undefined to give up: a network error, a timeout
+ * or an HTTP status may be retried, anything else (bad input, a cancellation) never; nor when the wait
+ * would not leave the next attempt any of the `leftMs` the request has (the last error then says what
+ * happened).
+ */
+export function retryAfterFailure(
+  error: unknown,
+  attempt: number,
+  safe: boolean,
+  leftMs: number,
+  policy: RetryPolicy = defaultRetryPolicy,
+): number | undefined {
+  if (!(error instanceof MediagateError)) return undefined;
+  const retryable = error.kind === "network" || error.kind === "timeout" || error.status !== undefined;
+  if (!retryable) return undefined;
+  const delay = retryDelay(
+    {
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    },
+    attempt,
+    safe,
+    policy,
+  );
+  return delay === undefined || delay >= leftMs - 1 ? undefined : delay;
+}
 
 /** What went wrong with one attempt, as far as retrying cares. */
 export interface AttemptFailure {

@@ -1,9 +1,5 @@
-import { MediagateError } from "./errors.js";
-
-export const httpMethods = ["GET", "POST", "PATCH", "PUT", "DELETE"] as const;
-export type HttpMethod = (typeof httpMethods)[number];
-/** A provider request as the documents write it: `"POST /video/{video_id}/stream/"`. */
-export type Route = `${HttpMethod} /${string}`;
+import { MediagateError } from "../errors.js";
+import type { HttpMethod, Route } from "../types.js";
 
 export interface ParsedRoute {
   method: HttpMethod;

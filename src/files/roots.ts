@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { MediagateError } from "../client/errors.js";
+import { MediagateError } from "../errors.js";
 
 /** True when `candidate` is `root` or below it; a sibling sharing the root's prefix is not. */
 export function isWithin(candidate: string, root: string): boolean {

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
 import type { buildConnector, Dispatcher } from "undici";
-import { MediagateError } from "../client/errors.js";
+import { cancelledError, MediagateError } from "../errors.js";
 
 /** Addresses a `url` source may not reach from a server others call over HTTP: loopback, private, link-local, etc. */
 const privateRanges = (() => {
@@ -158,7 +158,7 @@ export async function openUrl(text: string, options: UrlSourceOptions): Promise<
     if (error instanceof MediagateError) throw error;
     const cause = (error as { cause?: unknown }).cause;
     if (cause instanceof MediagateError) throw cause;
-    if (options.signal.aborted) throw new MediagateError("cancelled", "Cancelled by the client.");
+    if (options.signal.aborted) throw cancelledError();
     const code = (error as { code?: string }).code;
     throw new MediagateError("network", `url: could not fetch ${url.origin}${code ? ` (${code})` : ""}`, {
       remedy: "Check that the URL is reachable from the server running mediagate.",

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { MediagateError } from "../client/errors.js";
-import type { ProviderId } from "../providers/types.js";
+import { MediagateError } from "../errors.js";
+import { type ProviderId, providerIds } from "../types.js";
 
 export const jobStatuses = ["processing", "done", "failed"] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -9,7 +9,7 @@ export type JobStatus = (typeof jobStatuses)[number];
 export const jobSchema = z
   .object({
     id: z.string().describe("Job id, e.g. videodb:job-123; pass it to job_status or job_wait"),
-    provider: z.enum(["videodb", "aioz", "aistudios"]),
+    provider: z.enum(providerIds),
     kind: z.string().describe("What the job does, e.g. video_generation, transcode"),
     status: z.enum(jobStatuses),
     progress: z.number().optional().describe("Percent done, 0-100, when the provider says"),
@@ -28,8 +28,6 @@ export const jobSchema = z
 
 export type Job = z.infer<typeof jobSchema>;
 
-const providerIds: readonly ProviderId[] = ["videodb", "aioz", "aistudios"];
-
 /** A job id names its provider and the remote id, so any server process can poll it: `videodb:job-123`. */
 export function jobId(provider: ProviderId, remoteId: string): string {
   return `${provider}:${remoteId}`;
@@ -37,13 +35,19 @@ export function jobId(provider: ProviderId, remoteId: string): string {
 
 export function parseJobId(id: string): { provider: ProviderId; remoteId: string } {
   const colon = id.indexOf(":");
-  const provider = id.slice(0, colon) as ProviderId;
+  const prefix = id.slice(0, colon);
+  const provider = providerIds.find((known) => known === prefix);
   const remoteId = id.slice(colon + 1);
-  if (colon < 1 || !providerIds.includes(provider) || remoteId === "") {
+  if (colon < 1 || provider === undefined || remoteId === "") {
     throw new MediagateError(
       "invalid_input",
       `job_id: "${id}" is not a mediagate job id; it looks like "videodb:job-123" or "aioz:<media id>", as returned by the tool that started the job`,
     );
+  }
+  // The remote id becomes one path segment of the provider's status request: a dot segment would name
+  // another route.
+  if (remoteId === "." || remoteId === "..") {
+    throw new MediagateError("invalid_input", `job_id: must be a non-empty id other than "." or ".."`);
   }
   return { provider, remoteId };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineOperation, type Operation } from "../tools/operation.js";
+import { defineProcedure, type Operation } from "../tools/operation.js";
 import { describeJob, jobSchema } from "./job.js";
 import { maxWaitSeconds, pollJob, waitWithin } from "./wait.js";
 
@@ -8,7 +8,7 @@ const jobIdField = z
   .min(3)
   .describe('Job id a tool returned, e.g. "videodb:job-123" or "aioz:<media id>"');
 
-const jobStatus = defineOperation({
+const jobStatus = defineProcedure({
   name: "job_status",
   title: "Check a job",
   description:
@@ -21,7 +21,7 @@ const jobStatus = defineOperation({
   summary: (result) => describeJob(result.job),
 });
 
-const jobWait = defineOperation({
+const jobWait = defineProcedure({
   name: "job_wait",
   title: "Wait for a job",
   description:

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { describeError, MediagateError } from "../client/errors.js";
+import { delay } from "../delay.js";
+import { cancelledError, describeError, MediagateError } from "../errors.js";
 import { log } from "../log.js";
-import type { ProviderId } from "../providers/types.js";
 import type { ToolContext } from "../tools/operation.js";
+import type { ProviderId } from "../types.js";
 import { type Job, jobId, parseJobId } from "./job.js";
 
 /** The longest a single call waits: under the 60 s tool-call timeout common to MCP clients. */
@@ -61,20 +62,6 @@ export function isTransient(error: unknown): error is MediagateError {
   );
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 export interface WaitOptions {
   /**
    * Progress already reported in this call (e.g. bytes uploaded): the wait's notifications continue
@@ -107,14 +94,15 @@ export async function waitWithin(
   let nextPauseMs = pollInterval(1, minimum);
   let lastProgress = base;
   for (let poll = 1; current.status === "processing"; poll++) {
-    await pause(nextPauseMs, stop);
-    if (context.signal.aborted) throw cancelled();
+    // Ends early when the call is cancelled or the wait is over; both are told apart just below.
+    await delay(nextPauseMs, stop).catch(() => undefined);
+    if (context.signal.aborted) throw cancelledError("polling stopped");
     if (deadline.aborted) break;
     let providerDelayMs = 0;
     try {
       current = await pollJob(job.id, polling);
     } catch (error) {
-      if (context.signal.aborted) throw cancelled();
+      if (context.signal.aborted) throw cancelledError("polling stopped");
       if (deadline.aborted) break;
       if (!isTransient(error)) throw error;
       providerDelayMs = error.retryAfterMs ?? 0;
@@ -144,8 +132,4 @@ export async function waitWithin(
     return { ...current, poll_after_ms: Math.max(current.poll_after_ms ?? 0, nextPauseMs) };
   }
   return current;
-}
-
-function cancelled(): MediagateError {
-  return new MediagateError("cancelled", "Cancelled by the client; polling stopped.");
 }

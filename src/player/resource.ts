@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import type { RESOURCE_MIME_TYPE as MimeType } from "@modelcontextprotocol/ext-apps/server";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { MediagateError } from "../client/errors.js";
+import { MediagateError } from "../errors.js";
 
 export const PLAYER_URI = "ui://mediagate/player";
 /** Typed by ext-apps' own constant, so a change of the MCP Apps MIME type fails the type check. */

@@ -1,4 +1,4 @@
-import { MediagateError } from "../client/errors.js";
+import { MediagateError } from "../errors.js";
 
 /** Small readers for providers' loosely typed answers. */
 

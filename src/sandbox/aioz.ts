@@ -1,8 +1,28 @@
+// The AIOZ Stream emulator's routes: each request checked (aioz-validation.ts) and applied to the media
+// (aioz-store.ts), answered in AIOZ's envelope.
+
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, rename, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { AiozStore, type Media } from "./aioz-store.js";
+import {
+  integerIn,
+  limitedString,
+  listOf,
+  MAX_DESCRIPTION,
+  MAX_TITLE,
+  object,
+  oneOf,
+  optionalBoolean,
+  optionalString,
+  parseMetadata,
+  parseQualities,
+  parseTags,
+  RESOLUTIONS,
+  SORT_FIELDS,
+  STATUSES,
+} from "./aioz-validation.js";
 import {
   type EmulatorSetup,
   HttpEmulator,
@@ -36,222 +56,22 @@ export interface AiozSetup extends EmulatorSetup {
 /** A finished audio present from the start, so list and get work before anything is uploaded. */
 export const AIOZ_SEED = { audioId: "4f6b2c1e-9d3a-4e7b-8c5f-0a1b2c3d4e5f" } as const;
 
-const RESOLUTIONS = ["standard", "good", "highest", "lossless"];
-const CONTAINERS: Record<string, string[]> = { hls: ["mpegts", "mp4"], dash: ["fmp4"] };
-const SAMPLE_RATES = [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000];
-const SORT_FIELDS = ["created_at", "updated_at", "title", "size"];
-const STATUSES = ["new", "transcoding", "done", "fail", "deleted"];
 const PRICE_PER_QUALITY_MINUTE_USD = 0.0025;
 const RATE_LIMIT = 1000;
 const RATE_WINDOW_MS = 60_000;
 /** Used to estimate a duration for formats whose header the sandbox does not read. */
 const ASSUMED_BITRATE = 128_000;
 
-interface AudioConfig {
-  codec: string;
-  bitrate: number;
-  channels: string;
-  sample_rate: number;
-  language?: string;
-  index?: number;
-}
-
-interface Quality {
-  name: string;
-  type: string;
-  container_type: string;
-  audio_config: AudioConfig;
-}
-
-interface MetadataPair {
-  key: string;
-  value: string;
-}
-
-type Status = "new" | "transcoding" | "done" | "fail" | "deleted";
-
-interface Media {
-  seq: number;
-  id: string;
-  title: string;
-  description: string;
-  metadata: MetadataPair[];
-  tags: string[];
-  qualities: Quality[];
-  is_public: boolean;
-  player_theme_id: string;
-  status: Status;
-  duration: number;
-  size: number;
-  createdAt: number;
-  updatedAt: number;
-  /** Upload state: parts arrive in order and are appended to `file`. */
-  parts: Array<{ index: number; start: number; end: number }>;
-  received: number;
-  total?: number;
-  file: string;
-  kind?: AudioKind;
-  transcodeStartedAt?: number;
-  /** Serialises the part writes and the completion of one media. */
-  lock: Promise<unknown>;
-}
-
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new HttpError(400, `${what} must be a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new HttpError(400, `${field} must be a string`);
-  return value;
-}
-
-function optionalBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean") throw new HttpError(400, `${field} must be a boolean`);
-  return value;
-}
-
-/** The limits the official clients' tests expect the service to enforce (go-client `api_video_test.go`). */
-const MAX_TITLE = 255;
-const MAX_DESCRIPTION = 1000;
-const MAX_METADATA_KEY = 255;
-
-function limitedString(body: Record<string, unknown>, field: string, max: number): string | undefined {
-  const value = optionalString(body, field);
-  if (value !== undefined && [...value].length > max) {
-    throw new HttpError(400, `${field} must be at most ${max} characters`);
-  }
-  return value;
-}
-
-/** A list of `{key, value}`, the only form the official clients send (go-client `Metadata *[]Metadata`). */
-function parseMetadata(value: unknown): MetadataPair[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw new HttpError(400, "metadata must be a list of {key, value} pairs");
-  return value.map((pair, i) => {
-    const { key, value: val } = object(pair, `metadata[${i}]`);
-    if (typeof key !== "string" || key === "" || typeof val !== "string") {
-      throw new HttpError(400, `metadata[${i}] must have a non-empty string key and a string value`);
-    }
-    if ([...key].length > MAX_METADATA_KEY) {
-      throw new HttpError(400, `metadata[${i}].key must be at most ${MAX_METADATA_KEY} characters`);
-    }
-    return { key, value: val };
-  });
-}
-
-/** A list of the allowed values, as the official clients send `status` (go-client `Status *[]string`). */
-function listOf(value: unknown, field: string, allowed: string[]): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "string" && allowed.includes(item))) {
-    throw new HttpError(400, `${field} must be a list of ${allowed.join(", ")}`);
-  }
-  return value as string[];
-}
-
-function parseTags(value: unknown): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((tag) => typeof tag === "string")) {
-    throw new HttpError(400, "tags must be a list of strings");
-  }
-  return value as string[];
-}
-
-function parseQualities(value: unknown): Quality[] {
-  // The document does not say what an audio created without qualities gets; one HLS preset is a sane guess.
-  if (value === undefined || value === null) {
-    return [
-      {
-        name: "standard",
-        type: "hls",
-        container_type: "mpegts",
-        audio_config: { codec: "aac", bitrate: 128000, channels: "2", sample_rate: 44100 },
-      },
-    ];
-  }
-  if (!Array.isArray(value) || value.length === 0)
-    throw new HttpError(400, "qualities must be a non-empty list");
-  const seen = new Set<string>();
-  return value.map((raw, i) => {
-    const at = `qualities[${i}]`;
-    const q = object(raw, at);
-    const { resolution, type } = q;
-    if (typeof resolution !== "string" || !RESOLUTIONS.includes(resolution)) {
-      throw new HttpError(400, `${at}.resolution must be one of ${RESOLUTIONS.join(", ")}`);
-    }
-    if (typeof type !== "string" || !(type in CONTAINERS)) {
-      throw new HttpError(400, `${at}.type must be one of hls, dash`);
-    }
-    const allowed = CONTAINERS[type] ?? [];
-    const container = q.container_type ?? allowed[0];
-    if (typeof container !== "string" || !allowed.includes(container)) {
-      throw new HttpError(400, `${at}.container_type must match type ${type}: ${allowed.join(" or ")}`);
-    }
-    if (seen.has(`${resolution}/${type}`))
-      throw new HttpError(400, `${at}: duplicate quality ${resolution} ${type}`);
-    seen.add(`${resolution}/${type}`);
-    if (q.audio_config === undefined) throw new HttpError(400, `${at}.audio_config is required for audio`);
-    const c = object(q.audio_config, `${at}.audio_config`);
-    const codec = c.codec ?? "aac";
-    if (codec !== "aac") throw new HttpError(400, `${at}.audio_config.codec must be aac`);
-    const channels = c.channels ?? "2";
-    if (channels !== "2") throw new HttpError(400, `${at}.audio_config.channels must be "2"`);
-    const sampleRate = c.sample_rate ?? 44100;
-    if (typeof sampleRate !== "number" || !SAMPLE_RATES.includes(sampleRate)) {
-      throw new HttpError(400, `${at}.audio_config.sample_rate must be one of ${SAMPLE_RATES.join(", ")}`);
-    }
-    const bitrate = c.bitrate ?? 128000;
-    if (typeof bitrate !== "number" || !Number.isInteger(bitrate) || bitrate <= 0) {
-      throw new HttpError(400, `${at}.audio_config.bitrate must be a positive integer`);
-    }
-    const config: AudioConfig = { codec, bitrate, channels, sample_rate: sampleRate };
-    if (c.language !== undefined) {
-      if (typeof c.language !== "string")
-        throw new HttpError(400, `${at}.audio_config.language must be a string`);
-      config.language = c.language;
-    }
-    if (c.index !== undefined) {
-      if (typeof c.index !== "number" || !Number.isInteger(c.index) || c.index < 0) {
-        throw new HttpError(400, `${at}.audio_config.index must be a non-negative integer`);
-      }
-      config.index = c.index;
-    }
-    return { name: resolution, type, container_type: container, audio_config: config };
-  });
-}
-
-function integerIn(value: unknown, field: string, min: number, max: number, fallback: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new HttpError(400, `${field} must be an integer between ${min} and ${max}`);
-  }
-  return value;
-}
-
-function oneOf(value: unknown, field: string, allowed: string[], fallback?: string): string | undefined {
-  if (value === undefined || value === null || value === "") return fallback;
-  if (typeof value !== "string" || !allowed.includes(value)) {
-    throw new HttpError(400, `${field} must be one of ${allowed.join(", ")}`);
-  }
-  return value;
-}
-
 export class AiozEmulator extends HttpEmulator {
   private readonly setup: AiozSetup;
-  private readonly media = new Map<string, Media>();
-  private seq = 0;
+  private readonly store: AiozStore;
   private windowStart = 0;
   private windowCount = 0;
 
   constructor(setup: AiozSetup) {
     super(setup);
     this.setup = setup;
+    this.store = new AiozStore(setup);
   }
 
   override async listen(): Promise<this> {
@@ -322,7 +142,7 @@ export class AiozEmulator extends HttpEmulator {
     const sampleRate = 16000;
     const tones = textTones("Welcome to the mediagate sandbox. This sample is a tone pattern, not speech.");
     const bytes = wavFile(renderTones(tones, sampleRate), sampleRate);
-    const media = this.newMedia(AIOZ_SEED.audioId, {
+    const media = this.store.add(AIOZ_SEED.audioId, {
       title: "Sandbox sample: welcome",
       description: "A finished audio the mediagate sandbox starts with.",
       tags: ["sandbox", "sample"],
@@ -338,31 +158,6 @@ export class AiozEmulator extends HttpEmulator {
       kind: sniffAudio(bytes),
       duration: wavDurationSec(bytes) ?? 0,
     });
-  }
-
-  private newMedia(id: string, fields: Partial<Media> & Pick<Media, "title" | "qualities">): Media {
-    const now = Date.now();
-    const media: Media = {
-      seq: this.seq++,
-      id,
-      description: "",
-      metadata: [],
-      tags: [],
-      is_public: true,
-      player_theme_id: "",
-      status: "new",
-      duration: 0,
-      size: 0,
-      createdAt: now,
-      updatedAt: now,
-      parts: [],
-      received: 0,
-      file: join(this.setup.storageDir, `aioz-${id}.bin`),
-      lock: Promise.resolve(),
-      ...fields,
-    };
-    this.media.set(id, media);
-    return media;
   }
 
   private toJson(media: Media): Record<string, unknown> {
@@ -405,25 +200,12 @@ export class AiozEmulator extends HttpEmulator {
     };
   }
 
-  /** A media that exists and is not deleted; settles a transcode that is due. */
-  private find(id: string | undefined): Media {
-    const media = this.media.get(id ?? "");
-    if (!media || media.status === "deleted") throw new HttpError(404, "media not found");
-    if (
-      media.status === "transcoding" &&
-      Date.now() - (media.transcodeStartedAt ?? 0) >= this.setup.jobDurationMs
-    ) {
-      this.settle(media);
-    }
-    return media;
-  }
-
   private create(ctx: RequestContext): Reply {
     const body = object(ctx.json ?? {}, "request body");
     if (body.type !== "audio") throw new HttpError(400, "type is required and must be audio");
     const title = limitedString(body, "title", MAX_TITLE);
     if (!title?.trim()) throw new HttpError(400, "title is required");
-    const media = this.newMedia(randomUUID(), {
+    const media = this.store.add(randomUUID(), {
       title,
       description: limitedString(body, "description", MAX_DESCRIPTION) ?? "",
       is_public: optionalBoolean(body, "is_public") ?? true,
@@ -448,17 +230,19 @@ export class AiozEmulator extends HttpEmulator {
     const tags = parseTags(body.tags);
     const metadata = parseMetadata(body.metadata);
 
-    for (const media of this.media.values()) {
-      if (media.status === "transcoding") this.find(media.id);
-    }
-    const matches = [...this.media.values()].filter(
-      (m) =>
-        type !== "video" &&
-        (status?.length ? status.includes(m.status) : m.status !== "deleted") &&
-        (!search || m.title.toLowerCase().includes(search) || m.description.toLowerCase().includes(search)) &&
-        (!tags || tags.every((tag) => m.tags.includes(tag))) &&
-        (!metadata || metadata.every((p) => m.metadata.some((q) => q.key === p.key && q.value === p.value))),
-    );
+    const matches = this.store
+      .all()
+      .filter(
+        (m) =>
+          type !== "video" &&
+          (status?.length ? status.includes(m.status) : m.status !== "deleted") &&
+          (!search ||
+            m.title.toLowerCase().includes(search) ||
+            m.description.toLowerCase().includes(search)) &&
+          (!tags || tags.every((tag) => m.tags.includes(tag))) &&
+          (!metadata ||
+            metadata.every((p) => m.metadata.some((q) => q.key === p.key && q.value === p.value))),
+      );
     const key = (m: Media): string | number =>
       sortBy === "title"
         ? m.title
@@ -500,11 +284,11 @@ export class AiozEmulator extends HttpEmulator {
   }
 
   private get(ctx: RequestContext): Reply {
-    return { json: { status: "success", data: this.toJson(this.find(ctx.params.id)) } };
+    return { json: { status: "success", data: this.toJson(this.store.find(ctx.params.id)) } };
   }
 
   private update(ctx: RequestContext): Reply {
-    const media = this.find(ctx.params.id);
+    const media = this.store.find(ctx.params.id);
     const body = object(ctx.json ?? {}, "request body");
     // The official clients send the player as `player_id` (go-client `model_update_media_info_request.go`);
     // the document's `player_theme_id` is refused so a client sending it fails a test instead of passing.
@@ -530,7 +314,7 @@ export class AiozEmulator extends HttpEmulator {
   }
 
   private async remove(ctx: RequestContext): Promise<Reply> {
-    const media = this.find(ctx.params.id);
+    const media = this.store.find(ctx.params.id);
     media.status = "deleted";
     media.updatedAt = Date.now();
     await media.lock;
@@ -538,19 +322,8 @@ export class AiozEmulator extends HttpEmulator {
     return { json: { status: "success", message: "Audio deleted successfully." } };
   }
 
-  private assertUploadable(media: Media): void {
-    if (media.status === "deleted") throw new HttpError(404, "media not found");
-    if (media.status !== "new") throw new HttpError(400, `upload already completed (status ${media.status})`);
-  }
-
-  private serialize<T>(media: Media, task: () => Promise<T>): Promise<T> {
-    const run = media.lock.then(task, task);
-    media.lock = run.catch(() => {});
-    return run;
-  }
-
   private async uploadPart(ctx: RequestContext): Promise<Reply> {
-    const media = this.find(ctx.params.id);
+    const media = this.store.find(ctx.params.id);
     const form = ctx.multipart;
     if (!form)
       throw new HttpError(400, "body must be multipart/form-data with the fields file, index and hash");
@@ -578,8 +351,8 @@ export class AiozEmulator extends HttpEmulator {
     const index = Number(indexField);
     const tempPath = file.tempPath;
 
-    return this.serialize(media, async () => {
-      this.assertUploadable(media);
+    return this.store.serialize(media, async () => {
+      this.store.assertUploadable(media);
       if (media.total !== undefined && media.total !== total) {
         throw new HttpError(400, `total size ${total} does not match earlier parts (${media.total})`);
       }
@@ -615,9 +388,9 @@ export class AiozEmulator extends HttpEmulator {
   }
 
   private complete(ctx: RequestContext): Promise<Reply> {
-    const media = this.find(ctx.params.id);
-    return this.serialize(media, async () => {
-      this.assertUploadable(media);
+    const media = this.store.find(ctx.params.id);
+    return this.store.serialize(media, async () => {
+      this.store.assertUploadable(media);
       if (media.parts.length === 0) throw new HttpError(400, "no parts uploaded");
       if (media.received !== media.total) {
         throw new HttpError(400, `upload is incomplete: received ${media.received} of ${media.total} bytes`);
@@ -634,29 +407,20 @@ export class AiozEmulator extends HttpEmulator {
       media.status = "transcoding";
       media.transcodeStartedAt = Date.now();
       media.updatedAt = Date.now();
-      this.schedule(this.setup.jobDurationMs, () => this.settle(media));
+      this.schedule(this.setup.jobDurationMs, () => this.store.settle(media));
       return { json: { status: "success", message: "Upload completed successfully." } };
     });
   }
 
-  /** The sandbox does not transcode: "done" serves the uploaded bytes as they are. */
-  private settle(media: Media): void {
-    if (media.status !== "transcoding") return;
-    media.status = Math.random() < this.setup.failureRate ? "fail" : "done";
-    if (media.status === "done") media.size = media.received;
-    media.duration = Math.round(media.duration * 1e6) / 1e6;
-    media.updatedAt = Date.now();
-  }
-
   private ready(ctx: RequestContext): Media & { kind: AudioKind } {
-    const media = this.find(ctx.params.id);
+    const media = this.store.find(ctx.params.id);
     if (media.status !== "done" || !media.kind)
       throw new HttpError(404, `media is not ready (status ${media.status})`);
     return media as Media & { kind: AudioKind };
   }
 
   private serveSource(ctx: RequestContext): Reply {
-    const media = this.find(ctx.params.id);
+    const media = this.store.find(ctx.params.id);
     if (!media.kind || media.status === "fail") throw new HttpError(404, "media source is not available");
     return {
       file: media.file,
@@ -666,7 +430,7 @@ export class AiozEmulator extends HttpEmulator {
   }
 
   private serveThumbnail(ctx: RequestContext): Reply {
-    return { body: thumbnailSvg(this.find(ctx.params.id).title), contentType: "image/svg+xml" };
+    return { body: thumbnailSvg(this.store.find(ctx.params.id).title), contentType: "image/svg+xml" };
   }
 
   private servePlaylist(ctx: RequestContext): Reply {
@@ -709,7 +473,7 @@ export class AiozEmulator extends HttpEmulator {
 
   private servePlayer(ctx: RequestContext): Reply {
     if (ctx.params.kind !== "hls" && ctx.params.kind !== "dash") throw new HttpError(404, "player not found");
-    const media = this.find(ctx.params.id);
+    const media = this.store.find(ctx.params.id);
     const base = `${this.url}/media/${encodeURIComponent(media.id)}`;
     const note =
       media.status === "done"

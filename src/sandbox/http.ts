@@ -9,7 +9,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import { delay } from "../delay.js";
 import { HttpError } from "./errors.js";
 import { type MultipartBody, multipartBoundary, parseMultipart } from "./multipart.js";
 import type { Emulator, Fault, RecordedRequest } from "./types.js";
@@ -414,7 +414,7 @@ export abstract class HttpEmulator implements Emulator {
           });
           await Promise.race([barrier.opened, longest]);
           clearTimeout(timer);
-        } else if (fault.delayMs) await sleep(fault.delayMs);
+        } else if (fault.delayMs) await delay(fault.delayMs);
         if (fault.drop) {
           req.socket.destroy();
           return;

@@ -1,10 +1,14 @@
 // `mediagate --sandbox`: the emulators as a user-facing sandbox, in the server's own process.
 
-import { MediagateError } from "../client/errors.js";
+import { providers } from "../catalog.js";
+import { MediagateError } from "../errors.js";
+import { environmentVariables } from "../providers/environment.js";
 import { type Sandbox, startSandbox } from "./index.js";
 
 /** Every variable that configures a real provider: dropped so the sandbox alone decides where calls go. */
-const providerVariable = /^(VIDEODB_|AIOZ_STREAM_|AISTUDIOS_)/;
+const providerVariables = new Set(
+  providers.flatMap((provider) => environmentVariables(provider.environment)),
+);
 
 export interface LocalSandbox {
   sandbox: Sandbox;
@@ -35,7 +39,7 @@ export function sandboxFailureRate(env: NodeJS.ProcessEnv): number {
 export async function startLocalSandbox(env: NodeJS.ProcessEnv): Promise<LocalSandbox> {
   const failureRate = sandboxFailureRate(env);
   const sandbox = await startSandbox({ failureRate });
-  const kept = Object.fromEntries(Object.entries(env).filter(([name]) => !providerVariable.test(name)));
+  const kept = Object.fromEntries(Object.entries(env).filter(([name]) => !providerVariables.has(name)));
   const failures = failureRate > 0 ? `, ${Math.round(failureRate * 100)}% of jobs fail on purpose` : "";
   return {
     sandbox,

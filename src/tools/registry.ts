@@ -1,21 +1,14 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { MediagateError } from "../client/errors.js";
-import { jobOperations } from "../jobs/operations.js";
-import { type ClientLogLevel, withClientLog } from "../log.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { cancelledError, MediagateError } from "../errors.js";
+import { withClientLog } from "../log.js";
 import { playerToolMeta } from "../player/resource.js";
-import { providers } from "../providers/index.js";
-import type { ProviderId } from "../providers/types.js";
+import type { ProviderId, ToolsetId } from "../types.js";
 import { runOperation } from "./execute.js";
-import type { Operation, ToolContext, ToolsetId } from "./operation.js";
+import type { Operation, ToolContext } from "./operation.js";
 import { errorResult, successResult } from "./result.js";
-import { serveToolList } from "./tool-list.js";
-
-/** Every operation mediagate has, in the order tools are listed. */
-export const allOperations: readonly Operation[] = [
-  ...providers.flatMap((provider) => provider.operations),
-  ...jobOperations,
-];
+import { type ListedTool, serveToolList } from "./tool-list.js";
 
 export interface Selection {
   configured: ReadonlySet<ProviderId>;
@@ -28,34 +21,23 @@ export interface Selection {
  * at all: then every tool is listed and each call says which variable to set. `--toolsets` filters on the
  * operation's own toolset and `--read-only` on its own readOnlyHint: there is no second list to keep.
  */
-export function selectOperations(selection: Selection): Operation[] {
+export function selectOperations(operations: readonly Operation[], selection: Selection): Operation[] {
   const noneConfigured = selection.configured.size === 0;
-  return allOperations.filter((operation) => {
+  return operations.filter((operation) => {
     if (selection.toolsets && !selection.toolsets.has(operation.toolset)) return false;
     if (selection.readOnly && !operation.annotations.readOnlyHint) return false;
     if (noneConfigured || operation.toolset === "jobs") return true;
-    return selection.configured.has(operation.toolset as ProviderId);
+    return selection.configured.has(operation.toolset);
   });
 }
 
 export type ContextFactory = (extra: ToolCallExtra) => ToolContext;
 
-/** The part of the SDK's request "extra" a tool call uses. */
-export interface ToolCallExtra {
-  signal: AbortSignal;
-  _meta?: { progressToken?: string | number } & Record<string, unknown>;
-  sendNotification: (
-    notification:
-      | {
-          method: "notifications/progress";
-          params: { progressToken: string | number; progress: number; total?: number; message?: string };
-        }
-      | {
-          method: "notifications/message";
-          params: { level: ClientLogLevel; logger: string; data: Record<string, unknown> };
-        },
-  ) => Promise<void>;
-}
+/** The part of the SDK's request "extra" a tool call uses: its cancellation, progress token and notifications. */
+export type ToolCallExtra = Pick<
+  RequestHandlerExtra<ServerRequest, ServerNotification>,
+  "signal" | "_meta" | "sendNotification"
+>;
 
 /**
  * Runs one operation as a tool call: the SDK has validated the input; errors become isError results.
@@ -81,7 +63,7 @@ async function runCall(
     return successResult(result, operation.summary(result));
   } catch (error) {
     if (context.signal.aborted && !(error instanceof MediagateError)) {
-      return errorResult(new MediagateError("cancelled", "Cancelled by the client."), secrets);
+      return errorResult(cancelledError(), secrets);
     }
     return errorResult(error, secrets);
   }
@@ -104,6 +86,11 @@ export interface TaskRegistrar {
   register(server: McpServer, operation: Operation): boolean;
 }
 
+/** How tools that run as tasks say so in tools/list. */
+export const taskExecution = { taskSupport: "optional" } as const;
+/** What the SDK's registerTool gives every other tool (@modelcontextprotocol/sdk `server/mcp.js`). */
+const plainExecution = { taskSupport: "forbidden" } as const;
+
 /** Registers operations as MCP tools: one generic handler for all of them. */
 export function registerOperations(
   server: McpServer,
@@ -112,20 +99,17 @@ export function registerOperations(
   secrets: readonly string[],
   tasks?: TaskRegistrar,
 ): void {
+  const listed: ListedTool[] = [];
   for (const operation of operations) {
-    if (tasks?.register(server, operation)) continue;
-    server.registerTool(operation.name, toolDefinition(operation), (args: Record<string, unknown>, extra) =>
-      callOperation(operation, args, makeContext(extra as unknown as ToolCallExtra), secrets),
+    const definition = toolDefinition(operation);
+    if (tasks?.register(server, operation)) {
+      listed.push({ name: operation.name, ...definition, execution: taskExecution });
+      continue;
+    }
+    server.registerTool(operation.name, definition, (args: Record<string, unknown>, extra) =>
+      callOperation(operation, args, makeContext(extra), secrets),
     );
+    listed.push({ name: operation.name, ...definition, execution: plainExecution });
   }
-  serveToolList(server, operations);
-}
-
-export function unconfiguredError(provider: ProviderId): MediagateError {
-  const known = providers.find((candidate) => candidate.id === provider);
-  const name = known?.name ?? provider;
-  return new MediagateError(
-    "unconfigured",
-    `${name} is not configured: set ${known?.credentialVariables ?? "its credentials"} in the server's environment, or start mediagate with --sandbox to try every tool locally.`,
-  );
+  serveToolList(server, operations, listed);
 }

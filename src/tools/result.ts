@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { describeError } from "../client/errors.js";
+import { describeError } from "../errors.js";
 
 /**
  * A tool result: structuredContent for clients that read it, and the same JSON as text (after one human

@@ -1,9 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
+import { ListToolsRequestSchema, type ListToolsResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { type ZodObject, z } from "zod";
 import type { Operation } from "./operation.js";
 
 type Schema = Record<string, unknown>;
-type ListHandler = (request: unknown, extra: unknown) => Promise<ListToolsResult>;
 
 const schemaMaps = new Set(["properties", "patternProperties", "$defs", "definitions"]);
 const schemaLists = new Set(["anyOf", "oneOf", "allOf", "prefixItems"]);
@@ -44,33 +44,60 @@ export function compactSchema(schema: unknown, root = true): unknown {
   return compact;
 }
 
+/** A registered tool as listed: what `registerTool` was given, and its execution hints. */
+export interface ListedTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: ZodObject;
+  outputSchema?: ZodObject;
+  annotations?: Tool["annotations"];
+  execution?: Tool["execution"];
+  _meta?: Tool["_meta"];
+}
+
+/**
+ * A zod schema as the SDK lists it (draft-07, the input side of an input schema and the output side
+ * of an output schema: @modelcontextprotocol/sdk `server/zod-json-schema-compat.js`), then compacted.
+ */
+function listedSchema(schema: ZodObject, io: "input" | "output") {
+  return compactSchema(z.toJSONSchema(schema, { target: "draft-7", io })) as Tool["inputSchema"];
+}
+
+/** One tool as tools/list shows it, its fields in the order the SDK writes them. */
+function listedTool(tool: ListedTool): Tool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: listedSchema(tool.inputSchema, "input"),
+    annotations: tool.annotations,
+    execution: tool.execution,
+    _meta: tool._meta,
+    ...(tool.outputSchema ? { outputSchema: listedSchema(tool.outputSchema, "output") } : {}),
+  } as Tool;
+}
+
 /** Listings by operation list: the same tools give the same listing for the life of the process. */
 const listings = new WeakMap<readonly Operation[], ListToolsResult["tools"]>();
 
 /**
- * Answers tools/list from a listing made once per process, with compact schemas. The SDK converts every
- * zod schema again on each tools/list, and stateless HTTP builds a server for every request; the first
- * listing is still the SDK's own, so names, annotations and execution hints stay exactly as registered.
- * Call after every tool of `operations` is registered on `server`.
+ * Answers tools/list from the tools' own definitions, through the SDK's public request handler, with a
+ * listing made once per process and compact schemas. The SDK converts every zod schema again on each
+ * tools/list, and stateless HTTP builds a server for every request. Call after every tool is registered
+ * on `server` (registering one installs the SDK's own handler, which this one replaces).
  */
-export function serveToolList(server: McpServer, operations: readonly Operation[]): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, ListHandler> })
-    ._requestHandlers;
-  const sdkList = handlers?.get("tools/list");
-  // Another SDK layout: its own handler stays, uncached and uncompacted, which is still correct.
-  if (!sdkList) return;
-  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
-    let tools = listings.get(operations);
-    if (!tools) {
-      tools = (await sdkList(request, extra)).tools.map((tool) => ({
-        ...tool,
-        inputSchema: compactSchema(tool.inputSchema) as typeof tool.inputSchema,
-        ...(tool.outputSchema
-          ? { outputSchema: compactSchema(tool.outputSchema) as typeof tool.outputSchema }
-          : {}),
-      }));
-      listings.set(operations, tools);
+export function serveToolList(
+  server: McpServer,
+  operations: readonly Operation[],
+  tools: readonly ListedTool[],
+): void {
+  server.server.setRequestHandler(ListToolsRequestSchema, () => {
+    let listing = listings.get(operations);
+    if (!listing) {
+      listing = tools.map(listedTool);
+      listings.set(operations, listing);
     }
-    return { tools };
+    return { tools: listing };
   });
 }

@@ -1,33 +1,39 @@
 import { asRecord, asString } from "../envelope.js";
-import type { Provider, ProviderConfig } from "../types.js";
+import { defineProvider } from "../environment.js";
 import { aiozJobs } from "./jobs.js";
-import { aiozOperations } from "./operations.js";
-
-export interface AiozConfig extends ProviderConfig {
-  token?: string;
-  publicKey?: string;
-  secretKey?: string;
-}
+import {
+  completeUpload,
+  createAudio,
+  deleteAudio,
+  estimateCost,
+  getAudio,
+  listAudio,
+  updateAudio,
+} from "./operations.js";
+import { uploadAudio, uploadAudioPart } from "./upload.js";
 
 /** AIOZ Stream: audio media objects, chunked upload, transcoding to HLS/DASH. */
-export const aioz: Provider<AiozConfig> = {
+export const aioz = defineProvider({
   id: "aioz",
   name: "AIOZ Stream",
-  credentialVariables: "AIOZ_STREAM_TOKEN (or AIOZ_STREAM_PUBLIC_KEY and AIOZ_STREAM_SECRET_KEY)",
-  configFromEnv(env) {
-    const baseUrl = env.AIOZ_STREAM_BASE_URL?.trim() || "https://api.aiozstream.network/api";
-    const token = env.AIOZ_STREAM_TOKEN?.trim();
-    if (token) return { baseUrl, token, secrets: [token] };
-    const publicKey = env.AIOZ_STREAM_PUBLIC_KEY?.trim();
-    const secretKey = env.AIOZ_STREAM_SECRET_KEY?.trim();
-    if (publicKey && secretKey) return { baseUrl, publicKey, secretKey, secrets: [publicKey, secretKey] };
-    return undefined;
+  environment: {
+    credentials: [
+      [{ name: "AIOZ_STREAM_TOKEN", placeholder: "<your AIOZ Stream token>", secret: true }],
+      [
+        { name: "AIOZ_STREAM_PUBLIC_KEY", placeholder: "<your AIOZ Stream public key>", secret: true },
+        { name: "AIOZ_STREAM_SECRET_KEY", placeholder: "<your AIOZ Stream secret key>", secret: true },
+      ],
+    ],
+    baseUrl: { variable: "AIOZ_STREAM_BASE_URL", default: "https://api.aiozstream.network/api" },
   },
-  auth: (config) => ({
+  auth: ({ credentials }) => ({
     headers: async (): Promise<Record<string, string>> =>
-      config.token
-        ? { authorization: `Bearer ${config.token}` }
-        : { "stream-public-key": config.publicKey ?? "", "stream-secret-key": config.secretKey ?? "" },
+      credentials.AIOZ_STREAM_TOKEN
+        ? { authorization: `Bearer ${credentials.AIOZ_STREAM_TOKEN}` }
+        : {
+            "stream-public-key": credentials.AIOZ_STREAM_PUBLIC_KEY ?? "",
+            "stream-secret-key": credentials.AIOZ_STREAM_SECRET_KEY ?? "",
+          },
   }),
   // Envelope: {status: "success", data} or {status: "success", message}; errors {status, message}.
   unwrap(_status, body) {
@@ -37,7 +43,17 @@ export const aioz: Provider<AiozConfig> = {
     }
     return { ok: true, data: "data" in envelope ? envelope.data : { message: envelope.message } };
   },
-  operations: aiozOperations,
+  operations: [
+    createAudio,
+    listAudio,
+    getAudio,
+    updateAudio,
+    deleteAudio,
+    estimateCost,
+    uploadAudioPart,
+    uploadAudio,
+    completeUpload,
+  ],
   jobs: aiozJobs,
   probe: { operation: "aioz_list_audio", input: { limit: 1 } },
-};
+});

@@ -1,6 +1,7 @@
-import { fillPath } from "../../client/route.js";
 import { type Job, jobId } from "../../jobs/job.js";
-import type { JobSource } from "../types.js";
+import { sendEndpoint } from "../../tools/execute.js";
+import type { JobSource } from "../../tools/operation.js";
+import { getAudio } from "./operations.js";
 import { toAudio } from "./schemas.js";
 
 /** A transcode is polled through the media itself: new → transcoding → done | fail. */
@@ -8,11 +9,8 @@ export const aiozJobs: JobSource = {
   kind: "transcode",
   minPollIntervalMs: 1000,
   async poll(remoteId, context) {
-    const data = await context.client("aioz").send({
-      method: "GET",
-      path: fillPath("/media/{job_id}", { job_id: remoteId }),
-      signal: context.signal,
-    });
+    // The job's remote id is the audio's: its state is the detail aioz_get_audio reads.
+    const data = await sendEndpoint(getAudio, { audio_id: remoteId }, context);
     const audio = toAudio(data);
     const base: Job = {
       id: jobId("aioz", remoteId),

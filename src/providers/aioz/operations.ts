@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { describeJob, jobSchema } from "../../jobs/job.js";
 import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
-import { defineOperation, type Operation } from "../../tools/operation.js";
+import { defineEndpoint } from "../../tools/operation.js";
 import { asNumber, asRecord, requiredString } from "../envelope.js";
 import {
   audioId,
@@ -19,11 +19,10 @@ import {
   toAudio,
   toAudioList,
 } from "./schemas.js";
-import { uploadOperations } from "./upload.js";
 
 const docs = "https://docs.aiozstream.network/api-reference/media/audio";
 
-const createAudio = defineOperation({
+export const createAudio = defineEndpoint({
   name: "aioz_create_audio",
   title: "Create an AIOZ audio object",
   description:
@@ -41,7 +40,7 @@ const createAudio = defineOperation({
   }),
   output: z.object({ audio: audioSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  request: (input) => ({ body: { type: "audio", ...input } }),
+  fixed: { type: "audio" },
   toResult: (data) => {
     requiredString(asRecord(data).id, "the new audio's id", "AIOZ Stream");
     return { audio: toAudio(data) };
@@ -49,7 +48,7 @@ const createAudio = defineOperation({
   summary: (result) => `Created audio ${result.audio.id} (${result.audio.status}).`,
 });
 
-const listAudio = defineOperation({
+export const listAudio = defineEndpoint({
   name: "aioz_list_audio",
   title: "List AIOZ audio",
   description: "List and search audio objects, with filters, sorting and paging.",
@@ -76,14 +75,15 @@ const listAudio = defineOperation({
   // `status` and `metadata` go as lists, as the official clients send them (aioz-stream-go-client
   // `model_get_media_list_request.go`: `Status *[]string`, `Metadata *[]Metadata`; nodejs-client
   // `src/model/GetMediaListRequest.ts`), not as the document's single value and object.
+  fixed: { type: "audio" },
   request: ({ metadata, ...input }) => ({
-    body: { type: "audio", ...input, ...(metadata ? { metadata: metadataList(metadata) } : {}) },
+    body: { ...input, ...(metadata ? { metadata: metadataList(metadata) } : {}) },
   }),
   toResult: (data) => toAudioList(data),
   summary: (result) => `${result.audios.length} of ${result.total} audio object(s).`,
 });
 
-const getAudio = defineOperation({
+export const getAudio = defineEndpoint({
   name: "aioz_get_audio",
   title: "Get an AIOZ audio",
   description: "An audio object's details, status and HLS/DASH stream and player URLs.",
@@ -98,7 +98,7 @@ const getAudio = defineOperation({
     `Audio ${result.audio.id} (${result.audio.status})${result.audio.hls_url ? `: ${result.audio.hls_url}` : ""}`,
 });
 
-const updateAudio = defineOperation({
+export const updateAudio = defineEndpoint({
   name: "aioz_update_audio",
   title: "Update an AIOZ audio",
   description: "Change an audio object's title, description, metadata, tags, visibility or player theme.",
@@ -128,7 +128,7 @@ const updateAudio = defineOperation({
   summary: (result) => `Updated audio ${result.audio_id}.`,
 });
 
-const deleteAudio = defineOperation({
+export const deleteAudio = defineEndpoint({
   name: "aioz_delete_audio",
   title: "Delete an AIOZ audio",
   description: "Delete an audio object and its streams. Cannot be undone.",
@@ -142,7 +142,7 @@ const deleteAudio = defineOperation({
   summary: (result) => `Deleted audio ${result.audio_id}.`,
 });
 
-const estimateCost = defineOperation({
+export const estimateCost = defineEndpoint({
   name: "aioz_estimate_transcode_cost",
   title: "Estimate AIOZ transcode cost",
   description: "Estimated USD price to transcode audio of a given duration into the given qualities.",
@@ -155,9 +155,7 @@ const estimateCost = defineOperation({
   }),
   output: z.object({ price_usd: z.number(), is_enough: z.boolean() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  request: (input) => ({
-    query: { type: "audio", qualities: input.qualities.join(","), duration: String(input.duration) },
-  }),
+  fixed: { type: "audio" },
   toResult: (data) => {
     const record = asRecord(data);
     return { price_usd: asNumber(record.price) ?? 0, is_enough: record.is_enough === true };
@@ -166,7 +164,7 @@ const estimateCost = defineOperation({
     `About ${result.price_usd} USD; balance ${result.is_enough ? "is enough" : "is not enough"}.`,
 });
 
-const completeUpload = defineOperation({
+export const completeUpload = defineEndpoint({
   name: "aioz_complete_audio_upload",
   title: "Complete an AIOZ upload",
   description:
@@ -177,21 +175,11 @@ const completeUpload = defineOperation({
   input: z.object({ audio_id: audioId, wait_s: waitSeconds }),
   output: z.object({ audio_id: z.string(), job: jobSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  request: () => ({}),
+  local: ["wait_s"],
+  startsJob: true,
   toResult: async (_data, input, context) => ({
     audio_id: input.audio_id,
     job: await waitWithin(startedJob("aioz", input.audio_id, "transcode"), input.wait_s, context),
   }),
   summary: (result) => describeJob(result.job),
 });
-
-export const aiozOperations: Operation[] = [
-  createAudio,
-  listAudio,
-  getAudio,
-  updateAudio,
-  deleteAudio,
-  estimateCost,
-  ...uploadOperations,
-  completeUpload,
-];

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
-import { MediagateError } from "../../client/errors.js";
-import type { StreamBody } from "../../client/provider-client.js";
+import { MediagateError } from "../../errors.js";
 import { readableFile } from "../../files/roots.js";
 import { type OpenedUrl, openUrl } from "../../files/url-source.js";
 import type { ToolContext } from "../../tools/operation.js";
+import type { StreamBody } from "../../types.js";
 
 /** Largest file mediagate uploads: 50 GiB, far beyond any audio; a bigger file is almost surely a mistake. */
 export const maxUploadBytes = 50 * 1024 ** 3;

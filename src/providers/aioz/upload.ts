@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { MediagateError } from "../../client/errors.js";
+import { MediagateError } from "../../errors.js";
 import { describeJob, type Job, jobSchema, parseJobId } from "../../jobs/job.js";
-import { withJobTool } from "../../jobs/job-tool.js";
 import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
-import { defineOperation, type Operation, type ToolContext } from "../../tools/operation.js";
+import { sendEndpoint } from "../../tools/execute.js";
+import { defineProcedure, type Endpoint, type ToolContext } from "../../tools/operation.js";
 import { asRecord, asString } from "../envelope.js";
+import { completeUpload, createAudio, getAudio } from "./operations.js";
 import {
   audioId,
   audioSchema,
@@ -16,7 +17,14 @@ import {
   title,
   toAudio,
 } from "./schemas.js";
-import { fileSource, multipartBody, type PartSource, partRange, urlSource } from "./upload-source.js";
+import {
+  fileSource,
+  multipartBody,
+  type Part,
+  type PartSource,
+  partRange,
+  urlSource,
+} from "./upload-source.js";
 
 const docs = "https://docs.aiozstream.network/api-reference/media/audio";
 
@@ -45,9 +53,20 @@ const defaultTitle = (name: string) => [...name].slice(0, maxTitleLength).join("
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 /**
- * Sends part `number` (from 1): its bytes streamed, its MD5 computed on the way, its Content-Range. The
- * same number sent again replaces it.
+ * One part (from 1): its bytes streamed, its MD5 computed on the way, its Content-Range. The same number
+ * sent again replaces it, so a failed part is retried on its own (read once more).
  */
+const uploadPart: Endpoint<{ audio_id: string; part: Part; source: PartSource }> = {
+  provider: "aioz",
+  route: "POST /media/{audio_id}/part",
+  safeToRetry: true,
+  timeoutMs: partTimeoutMs,
+  request: ({ part, source }) => ({
+    headers: { "content-range": `bytes ${part.start}-${part.end}/${source.total}` },
+    stream: multipartBody(part, source.name),
+  }),
+};
+
 async function sendPart(
   context: ToolContext,
   audio: string,
@@ -56,16 +75,7 @@ async function sendPart(
   size: number,
 ): Promise<number> {
   const part = source.part(number, size);
-  await context.client("aioz").send({
-    method: "POST",
-    path: `/media/${encodeURIComponent(audio)}/part`,
-    headers: { "content-range": `bytes ${part.start}-${part.end}/${source.total}` },
-    stream: multipartBody(part, source.name),
-    // Sending the same part again replaces it: a failed part is retried on its own (read once more).
-    safe: true,
-    timeoutMs: partTimeoutMs,
-    signal: context.signal,
-  });
+  await sendEndpoint(uploadPart, { audio_id: audio, part, source }, context);
   return part.end - part.start + 1;
 }
 
@@ -136,14 +146,13 @@ async function sendParts(
  */
 const partNumber = z.int().min(1);
 
-const uploadAudioPart = defineOperation({
+export const uploadAudioPart = defineProcedure({
   name: "aioz_upload_audio_part",
   title: "Upload one part of an audio file",
   description:
     "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts are numbered from 1, sent in order, each chunk_size_bytes (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does it all in one call.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
-  route: "POST /media/{audio_id}/part",
   input: z.object({
     audio_id: audioId,
     file_path: filePath,
@@ -226,20 +235,18 @@ async function prepareUpload(input: UploadInput, context: ToolContext): Promise<
     }
     let audio = input.audio_id;
     if (!audio) {
-      const created = await context.client("aioz").send({
-        method: "POST",
-        path: "/media/create",
-        json: {
-          type: "audio",
+      const created = await sendEndpoint(
+        createAudio,
+        {
           title: input.title ?? defaultTitle(source.name),
-          ...(input.description === undefined ? {} : { description: input.description }),
-          ...(input.is_public === undefined ? {} : { is_public: input.is_public }),
-          ...(input.metadata ? { metadata: input.metadata } : {}),
-          ...(input.tags ? { tags: input.tags } : {}),
-          ...(input.qualities ? { qualities: input.qualities } : {}),
+          description: input.description,
+          is_public: input.is_public,
+          metadata: input.metadata,
+          tags: input.tags,
+          qualities: input.qualities,
         },
-        signal: context.signal,
-      });
+        context,
+      );
       audio = asString(asRecord(created).id);
       if (!audio) {
         throw new MediagateError("bad_response", "answered without an audio id", { provider: "AIOZ Stream" });
@@ -262,24 +269,16 @@ async function finishUpload(upload: PreparedUpload, from: number, context: ToolC
   } finally {
     await upload.source.close();
   }
-  await context.client("aioz").send({
-    method: "GET",
-    path: `/media/${encodeURIComponent(upload.audio)}/complete`,
-    signal: context.signal,
-  });
+  await sendEndpoint(completeUpload, { audio_id: upload.audio }, context);
   return startedJob("aioz", upload.audio, "transcode");
 }
 
 async function uploadResult(audio: string, job: Job, context: ToolContext) {
-  const detail = await context.client("aioz").send({
-    method: "GET",
-    path: `/media/${encodeURIComponent(audio)}`,
-    signal: context.signal,
-  });
+  const detail = await sendEndpoint(getAudio, { audio_id: audio }, context);
   return { audio: toAudio(detail), job };
 }
 
-const uploadAudio = defineOperation({
+export const uploadAudio = defineProcedure({
   name: "aioz_upload_audio",
   title: "Upload an audio file to AIOZ",
   description:
@@ -295,21 +294,18 @@ const uploadAudio = defineOperation({
     const job = await waitWithin(started, input.wait_s, context, { progressBase: upload.source.total });
     return uploadResult(upload.audio, job, context);
   },
+  // As a task: the audio object exists before the task is answered; the parts follow in the background.
+  startsJob: {
+    async start(raw, context) {
+      const input = raw as UploadInput;
+      const upload = await prepareUpload(input, context);
+      return {
+        job: startedJob("aioz", upload.audio, "transcode"),
+        carried: {},
+        rest: (background) => finishUpload(upload, input.start_index, background),
+      };
+    },
+    result: (job, _carried, context) => uploadResult(parseJobId(job.id).remoteId, job, context),
+  },
   summary: (result) => `Uploaded audio ${result.audio.id}. ${describeJob(result.job)}`,
 });
-
-/** As a task: the audio object exists before the task is answered; the parts follow in the background. */
-withJobTool(uploadAudio, {
-  async start(raw, context) {
-    const input = raw as UploadInput;
-    const upload = await prepareUpload(input, context);
-    return {
-      job: startedJob("aioz", upload.audio, "transcode"),
-      carried: {},
-      rest: (background) => finishUpload(upload, input.start_index, background),
-    };
-  },
-  result: (job, _carried, context) => uploadResult(parseJobId(job.id).remoteId, job, context),
-});
-
-export const uploadOperations: Operation[] = [uploadAudioPart, uploadAudio];

@@ -1,40 +1,38 @@
 import { asRecord, asString } from "../envelope.js";
-import type { Provider, ProviderConfig } from "../types.js";
+import { defineProvider } from "../environment.js";
 import { aistudiosOperations } from "./operations.js";
 import { tokenExchange } from "./token.js";
 
-export interface AiStudiosConfig extends ProviderConfig {
-  apiKey?: string;
-  appId?: string;
-  userKey?: string;
-}
+/** AI Studios' hosts: the document's default, and the global service one variable away. */
+const defaultBaseUrl = "https://app.aistudios.cn";
+const globalBaseUrl = "https://app.aistudios.com";
 
 /** DeepBrain AI Studios: text-to-speech in an AI model's voice. */
-export const aistudios: Provider<AiStudiosConfig> = {
+export const aistudios = defineProvider({
   id: "aistudios",
   name: "AI Studios",
-  credentialVariables: "AISTUDIOS_API_KEY (or AISTUDIOS_APP_ID and AISTUDIOS_USER_KEY)",
-  configFromEnv(env) {
-    const baseUrl = env.AISTUDIOS_BASE_URL?.trim() || "https://app.aistudios.cn";
-    const apiKey = env.AISTUDIOS_API_KEY?.trim();
-    if (apiKey) return { baseUrl, apiKey, secrets: [apiKey] };
-    const appId = env.AISTUDIOS_APP_ID?.trim();
-    const userKey = env.AISTUDIOS_USER_KEY?.trim();
-    if (appId && userKey) return { baseUrl, appId, userKey, secrets: [userKey] };
-    return undefined;
+  environment: {
+    credentials: [
+      [{ name: "AISTUDIOS_API_KEY", placeholder: "<your AI Studios API key>", secret: true }],
+      [
+        { name: "AISTUDIOS_APP_ID", placeholder: "<your AI Studios app id>", secret: false },
+        { name: "AISTUDIOS_USER_KEY", placeholder: "<your AI Studios user key>", secret: true },
+      ],
+    ],
+    baseUrl: { variable: "AISTUDIOS_BASE_URL", default: defaultBaseUrl },
   },
   // The document's `Authorization` value is an access token valid for 24 h (DeepBrain-AI/docs
   // `versioned_docs/version-1.6.x/aistudioV3/reference/auth.md`): a raw one stops working a day after it
   // was issued, while app id + user key are exchanged anew whenever the token nears its end.
   authRemedy: (config) =>
-    config.apiKey
+    config.credentials.AISTUDIOS_API_KEY
       ? "AISTUDIOS_API_KEY is an access token that lasts 24 hours and may have expired: issue a new one, or set AISTUDIOS_APP_ID and AISTUDIOS_USER_KEY instead (and unset AISTUDIOS_API_KEY) so mediagate exchanges and refreshes the token itself."
       : "Check AISTUDIOS_APP_ID and AISTUDIOS_USER_KEY (AI Studios refused them or the token they were exchanged for).",
   // The key goes raw in Authorization, with no "Bearer".
-  auth: (config) =>
-    config.apiKey
-      ? { headers: async () => ({ authorization: config.apiKey as string }) }
-      : tokenExchange(config.appId ?? "", config.userKey ?? ""),
+  auth: ({ credentials }) =>
+    credentials.AISTUDIOS_API_KEY
+      ? { headers: async () => ({ authorization: credentials.AISTUDIOS_API_KEY as string }) }
+      : tokenExchange(credentials.AISTUDIOS_APP_ID ?? "", credentials.AISTUDIOS_USER_KEY ?? ""),
   // Envelope: {success: true, data} or {success: false, error: {code, msg}}.
   unwrap(_status, body) {
     const envelope = asRecord(body);
@@ -51,4 +49,19 @@ export const aistudios: Provider<AiStudiosConfig> = {
   },
   operations: aistudiosOperations,
   probe: { operation: "aistudios_list_models", input: {} },
-};
+  doctorNotes: {
+    configuration: (env, sandbox) =>
+      sandbox || !env.AISTUDIOS_API_KEY?.trim()
+        ? []
+        : [
+            "note: AISTUDIOS_API_KEY is an access token that lasts 24 hours; to run unattended, set AISTUDIOS_APP_ID + AISTUDIOS_USER_KEY instead (exchanged for a token and refreshed automatically)",
+          ],
+    // An account may live on the global host rather than the default one: the error itself cannot know.
+    failure: (baseUrl) => {
+      const host = baseUrl.replace(/\/+$/, "");
+      if (host === globalBaseUrl) return [];
+      const which = host === defaultBaseUrl ? `${defaultBaseUrl} is the default host; ` : "";
+      return [`note: ${which}an account on the global service needs AISTUDIOS_BASE_URL=${globalBaseUrl}`];
+    },
+  },
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineOperation, type Operation } from "../../tools/operation.js";
+import { defineEndpoint, type Operation } from "../../tools/operation.js";
 import { asArray, asRecord, asString, compact, requiredString } from "../envelope.js";
 
 const docs = "https://docs.aistudios.com/docs/api/simple";
@@ -10,7 +10,7 @@ function labelName(value: unknown): string | undefined {
   return asString(label.en) ?? asString(label.ko);
 }
 
-const listModels = defineOperation({
+const listModels = defineEndpoint({
   name: "aistudios_list_models",
   title: "List AI Studios voice models",
   description: "The AI models whose voices aistudios_export_audio can speak with, and their clothes.",
@@ -61,7 +61,7 @@ const listModels = defineOperation({
   summary: (result) => `${result.models.length} model(s).`,
 });
 
-const exportAudio = defineOperation({
+const exportAudio = defineEndpoint({
   name: "aistudios_export_audio",
   title: "Text to speech in an AI model's voice",
   description:

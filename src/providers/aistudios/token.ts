@@ -1,6 +1,6 @@
-import { MediagateError } from "../../client/errors.js";
+import { MediagateError } from "../../errors.js";
+import type { Authenticator } from "../../types.js";
 import { asNumber, asRecord, asString } from "../envelope.js";
-import type { Authenticator } from "../types.js";
 
 /** Tokens live 24 h; refresh this long before they expire. */
 const refreshMarginMs = 5 * 60 * 1000;

@@ -1,23 +1,19 @@
 import { asRecord, asString } from "../envelope.js";
-import type { Provider, ProviderConfig } from "../types.js";
+import { defineProvider } from "../environment.js";
 import { videodbJobs } from "./jobs.js";
 import { videodbOperations } from "./operations.js";
 
-export interface VideoDbConfig extends ProviderConfig {
-  apiKey: string;
-}
-
 /** VideoDB: HLS streams of videos and timelines, audio URLs, AI video generation. */
-export const videodb: Provider<VideoDbConfig> = {
+export const videodb = defineProvider({
   id: "videodb",
   name: "VideoDB",
-  credentialVariables: "VIDEODB_API_KEY",
-  configFromEnv(env) {
-    const apiKey = env.VIDEODB_API_KEY?.trim();
-    if (!apiKey) return undefined;
-    return { baseUrl: env.VIDEODB_BASE_URL?.trim() || "https://api.videodb.io", apiKey, secrets: [apiKey] };
+  environment: {
+    credentials: [[{ name: "VIDEODB_API_KEY", placeholder: "<your VideoDB API key>", secret: true }]],
+    baseUrl: { variable: "VIDEODB_BASE_URL", default: "https://api.videodb.io" },
   },
-  auth: (config) => ({ headers: async () => ({ "x-access-token": config.apiKey }) }),
+  auth: (config) => ({
+    headers: async () => ({ "x-access-token": config.credentials.VIDEODB_API_KEY ?? "" }),
+  }),
   // Envelope: {success: true, data} or {success: false, message, error_code?}.
   unwrap(_status, body) {
     const envelope = asRecord(body);
@@ -34,4 +30,4 @@ export const videodb: Provider<VideoDbConfig> = {
   operations: videodbOperations,
   jobs: videodbJobs,
   probe: { operation: "videodb_list_videos", input: {} },
-};
+});

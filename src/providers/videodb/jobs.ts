@@ -1,8 +1,8 @@
-import { MediagateError } from "../../client/errors.js";
-import { fillPath } from "../../client/route.js";
+import { MediagateError } from "../../errors.js";
 import { type Job, jobId } from "../../jobs/job.js";
+import { sendEndpoint } from "../../tools/execute.js";
+import type { Endpoint, JobSource } from "../../tools/operation.js";
 import { asNumber, asRecord, asString, compact } from "../envelope.js";
-import type { JobSource } from "../types.js";
 import { toVideo } from "./schemas.js";
 
 /**
@@ -95,18 +95,18 @@ function relativeToBase(url: string, baseUrl: string): string | undefined {
  * VideoDB's asynchronous answers, polled with the same auth on the configured base URL only. The job id
  * carries only the remote id, so no URL from an answer ever receives the API key.
  */
+const asyncResponse: Endpoint<{ job_id: string }> = {
+  provider: "videodb",
+  route: "GET /async-response/{job_id}",
+  // The job's status is beside its data, in the envelope.
+  envelope: false,
+};
+
 export const videodbJobs: JobSource = {
   kind: "video_generation",
   minPollIntervalMs: 1000,
   async poll(remoteId, context) {
-    const body = asRecord(
-      await context.client("videodb").send({
-        method: "GET",
-        path: fillPath("/async-response/{job_id}", { job_id: remoteId }),
-        envelope: false,
-        signal: context.signal,
-      }),
-    );
+    const body = asRecord(await sendEndpoint(asyncResponse, { job_id: remoteId }, context));
     const id = jobId("videodb", remoteId);
     const base: Job = { id, provider: "videodb", kind: "video_generation", status: "processing" };
     const status = (asString(body.status) ?? "").toLowerCase();

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { describeJob, jobSchema } from "../../jobs/job.js";
 import { maxWaitSeconds, startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
-import { type Endpoint, sendEndpoint } from "../../tools/execute.js";
-import { defineOperation, type Operation } from "../../tools/operation.js";
+import { sendEndpoint } from "../../tools/execute.js";
+import { defineEndpoint, defineProcedure, type Endpoint, type Operation } from "../../tools/operation.js";
 import { asArray, asNumber, asRecord, asString, compact, requiredString } from "../envelope.js";
 import { remoteJobId } from "./jobs.js";
 import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
@@ -18,7 +18,7 @@ const timelineSegment = z
     error: "each segment must be [start, end] with start < end",
   });
 
-const listVideos = defineOperation({
+const listVideos = defineEndpoint({
   name: "videodb_list_videos",
   title: "List VideoDB videos",
   description: "List the videos of a VideoDB collection with their ids, lengths and stream URLs.",
@@ -40,7 +40,7 @@ const listVideos = defineOperation({
 
 const audioSummary = z.object({ id: z.string(), name: z.string(), length: z.number().describe("Seconds") });
 
-const listAudios = defineOperation({
+const listAudios = defineEndpoint({
   name: "videodb_list_audios",
   title: "List VideoDB audios",
   description: "List the audio files of a VideoDB collection with their ids and lengths.",
@@ -85,7 +85,7 @@ const createStream: Endpoint = {
   }),
 };
 
-const generateStream = defineOperation({
+const generateStream = defineProcedure({
   name: "videodb_generate_stream",
   title: "Get a video's HLS stream URL",
   description:
@@ -131,7 +131,7 @@ const generateStream = defineOperation({
   summary: (result) => `Stream: ${result.stream_url}`,
 });
 
-const generateAudioUrl = defineOperation({
+const generateAudioUrl = defineEndpoint({
   name: "videodb_generate_audio_url",
   title: "Get a VideoDB audio URL",
   description: "Streaming/download URL of a VideoDB audio file.",
@@ -164,7 +164,7 @@ const generateAudioUrl = defineOperation({
   summary: (result) => `Audio URL: ${result.url}`,
 });
 
-const generateVideo = defineOperation({
+const generateVideo = defineEndpoint({
   name: "videodb_generate_video",
   title: "Generate a video with AI",
   description:
@@ -189,13 +189,8 @@ const generateVideo = defineOperation({
   }),
   output: z.object({ job: jobSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  request: (input) => ({
-    body: {
-      prompt: input.prompt,
-      duration: input.duration,
-      ...(input.callback_url ? { callback_url: input.callback_url } : {}),
-    },
-  }),
+  local: ["wait_s"],
+  startsJob: true,
   toResult: async (data, input, context) => {
     // An answer with `request_type: "async"` (a callback was given) is a job too: polled the same way.
     const remoteId = remoteJobId(data, context.client("videodb").config.baseUrl);

@@ -112,3 +112,17 @@ export function describeError(error: unknown, secrets: readonly string[]): strin
   const message = error instanceof Error ? error.message : String(error);
   return redact(`Unexpected error: ${message}`, secrets);
 }
+
+/**
+ * The one way to say a call was cancelled: by the client (the default), or with what stopped as
+ * `detail` ("the provider request was stopped").
+ */
+export function cancelledError(detail?: string, provider?: string): MediagateError {
+  return new MediagateError(
+    "cancelled",
+    detail ? `Cancelled by the client; ${detail}.` : "Cancelled by the client.",
+    {
+      ...(provider === undefined ? {} : { provider }),
+    },
+  );
+}

@@ -1,0 +1,307 @@
+import { Readable } from "node:stream";
+import type { Agent, Dispatcher } from "undici";
+import { cancelledError, MediagateError, redact, remedyFor } from "../errors.js";
+import { log } from "../log.js";
+import type { HttpRequest, ProviderProfile } from "../types.js";
+import type { Answer } from "./interpret.js";
+import { isSafeToRepeat } from "./retry.js";
+import { joinUrl } from "./route.js";
+
+// undici is loaded on the first provider request, not at start-up: it is a large share of the time a
+// client waits for tools/list, and listing tools needs no HTTP client.
+let undici: Promise<typeof import("undici")> | undefined;
+const loadUndici = () => {
+  undici ??= import("undici");
+  return undici;
+};
+
+let sharedAgent: Agent | undefined;
+/** One connection pool for every provider, so connections are reused across calls. */
+export async function defaultDispatcher(): Promise<Agent> {
+  const { Agent } = await loadUndici();
+  sharedAgent ??= new Agent({ keepAliveTimeout: 10_000, connections: 64, pipelining: 1 });
+  return sharedAgent;
+}
+
+/** Redirects followed in a row before giving up, as a browser would after a loop. */
+const maxRedirects = 3;
+/** 307 and 308 say "same method, same body"; 301, 302 and 303 turn a request into a GET. */
+const methodKeepingRedirects = new Set([307, 308]);
+const getOnlyRedirects = new Set([301, 302, 303]);
+
+/** The limits one attempt runs under, in ms (bytes for the answer's size). */
+export interface AttemptLimits {
+  /** Per-attempt time limit, unless the request sets its own. */
+  timeoutMs: number;
+  /** The request's budget across its attempts: named when it is what ran out. */
+  budgetMs: number;
+  /** Longest pause in an answer's body. */
+  stallMs: number;
+  /** Largest answer read. */
+  maxResponseBytes: number;
+}
+
+/**
+ * One attempt of a provider request over undici: its time limit (the attempt's own, or what is left of
+ * the request's budget), cancellation passed down, same-origin redirects followed, the answer's body
+ * read up to its size cap and its stall limit. What the answer means is interpret.ts's concern.
+ */
+export class HttpAttempts {
+  private readonly profile: Pick<ProviderProfile, "id" | "name">;
+  private readonly baseUrl: string;
+  /** The shared pool, set on the first request, unless one was given. */
+  private dispatcher: Dispatcher | undefined;
+  private readonly timeoutMs: number;
+  private readonly budgetMs: number;
+  private readonly stallMs: number;
+  private readonly maxResponseBytes: number;
+
+  constructor(
+    profile: Pick<ProviderProfile, "id" | "name">,
+    baseUrl: string,
+    limits: AttemptLimits,
+    dispatcher?: Dispatcher,
+  ) {
+    this.profile = profile;
+    this.baseUrl = baseUrl;
+    this.dispatcher = dispatcher;
+    this.timeoutMs = limits.timeoutMs;
+    this.budgetMs = limits.budgetMs;
+    this.stallMs = limits.stallMs;
+    this.maxResponseBytes = limits.maxResponseBytes;
+  }
+
+  /** The client cancelled, or the call's own time limit (`wait_s`, `timeout_s`) ran out. */
+  /** Also what a wait between attempts ends with when the call stops. */
+  stopped(signal: AbortSignal | undefined): MediagateError {
+    const reason = signal?.reason as { name?: string } | undefined;
+    if (reason?.name === "TimeoutError") {
+      return new MediagateError("timeout", "the call's own time limit ran out before the answer came", {
+        provider: this.profile.name,
+        remedy: remedyFor("timeout", ""),
+      });
+    }
+    return cancelledError("the provider request was stopped", this.profile.name);
+  }
+
+  /** One attempt, redirects followed: the provider's answer as it came, or the error that stopped it. */
+  async send(req: HttpRequest, authHeaders: Record<string, string>): Promise<Answer> {
+    const name = this.profile.name;
+    if (req.signal?.aborted) throw this.stopped(req.signal);
+    const ownLimitMs = req.timeoutMs ?? this.timeoutMs;
+    const leftMs = (req.deadline ?? Number.POSITIVE_INFINITY) - Date.now();
+    if (leftMs <= 0) throw this.timeoutError("budget", req);
+    const timeoutMs = Math.min(ownLimitMs, leftMs);
+    const limit: "attempt" | "budget" = timeoutMs < ownLimitMs ? "budget" : "attempt";
+    let url = joinUrl(this.baseUrl, req.path, req.query);
+    const started = performance.now();
+    let status: number | undefined;
+    let text = "";
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    // The credentials of this request (an exchanged token included) never reach an error message.
+    const credentials = Object.values(authHeaders);
+    const { request, errors: undiciErrors } = await loadUndici();
+    this.dispatcher ??= await defaultDispatcher();
+    // One controller and one timer per attempt, redirects included: AbortSignal.timeout with
+    // AbortSignal.any costs several times as much on every request and keeps its signals alive until a
+    // garbage collection.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+    }, timeoutMs);
+    const onCancel = () => controller.abort(req.signal?.reason);
+    req.signal?.addEventListener("abort", onCancel, { once: true });
+    if (req.signal?.aborted) onCancel();
+    try {
+      for (let redirects = 0; ; redirects++) {
+        const headers: Record<string, string> = {
+          accept: "application/json",
+          ...req.headers,
+          ...authHeaders,
+        };
+        let body: string | Readable | undefined;
+        if (req.json !== undefined) {
+          body = JSON.stringify(req.json);
+          headers["content-type"] = "application/json";
+        } else if (req.stream) {
+          // Opened anew for each hop: a 307/308 redirect sends the same body again.
+          body = Readable.from(req.stream.open(), { objectMode: false });
+          headers["content-type"] = req.stream.contentType;
+          if (req.stream.length !== undefined) headers["content-length"] = String(req.stream.length);
+        }
+        status = undefined;
+        const response = await request(url, {
+          method: req.method,
+          headers,
+          body,
+          signal: controller.signal,
+          dispatcher: this.dispatcher,
+          headersTimeout: timeoutMs,
+          // undici's body timeout is the longest pause between two pieces of the body: the stall rule.
+          bodyTimeout: this.stallMs,
+        });
+        status = response.statusCode;
+        responseHeaders = response.headers;
+        text = await readCapped(response.body, this.maxResponseBytes, name);
+        const next =
+          status >= 300 && status < 400
+            ? this.redirectTarget(req, url, status, responseHeaders, redirects, credentials)
+            : undefined;
+        if (!next) break;
+        log("debug", "following provider redirect", {
+          provider: this.profile.id,
+          status,
+          from: url.pathname,
+          to: next.pathname,
+        });
+        url = next;
+      }
+    } catch (error) {
+      if (error instanceof MediagateError) throw error;
+      if (req.signal?.aborted) throw this.stopped(req.signal);
+      if (timedOut || error instanceof undiciErrors.HeadersTimeoutError) {
+        throw this.timeoutError(limit, req, timeoutMs, status, error);
+      }
+      if (error instanceof undiciErrors.BodyTimeoutError && status !== undefined) {
+        throw this.timeoutError("stall", req, this.stallMs, status, error);
+      }
+      const code = (error as { code?: string }).code;
+      if (status !== undefined) {
+        // The provider answered, then the body broke off: it may well have done what was asked.
+        throw new MediagateError(
+          "network",
+          `answer truncated: HTTP ${status}, the body broke off before its end`,
+          { provider: name, remedy: this.afterPartialAnswer(req, "network"), cause: error },
+        );
+      }
+      throw new MediagateError("network", `could not reach ${url.origin}${code ? ` (${code})` : ""}`, {
+        provider: name,
+        remedy: remedyFor("network", ""),
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener("abort", onCancel);
+    }
+    log("debug", "provider request", {
+      provider: this.profile.id,
+      method: req.method,
+      path: url.pathname,
+      status,
+      ms: Math.round(performance.now() - started),
+    });
+    return { status: status as number, text, headers: responseHeaders };
+  }
+
+  /** What to do after an answer that began and never ended: an unsafe request may have been carried out. */
+  afterPartialAnswer(req: HttpRequest, kind: "network" | "timeout"): string | undefined {
+    return isSafeToRepeat(req)
+      ? remedyFor(kind, "")
+      : "The request reached the provider and may have been carried out: check (e.g. list or get the item) before calling again.";
+  }
+
+  /**
+   * A timeout as the agent should read it: which limit ran out (one attempt's, the request's whole
+   * budget, or the answer's body stalling), and what to do.
+   */
+  timeoutError(
+    limit: "attempt" | "budget" | "stall",
+    req: HttpRequest,
+    ms?: number,
+    status?: number,
+    cause?: unknown,
+  ): MediagateError {
+    const message =
+      limit === "stall"
+        ? `answer stalled: HTTP ${status} arrived, then the body sent nothing for ${formatDuration(ms ?? 0)}`
+        : limit === "budget"
+          ? `no answer before the request's time budget ran out (${formatDuration(this.budgetMs)} across all attempts, less when the call's own wait ends sooner)`
+          : `no answer within ${formatDuration(ms ?? 0)}`;
+    return new MediagateError("timeout", message, {
+      provider: this.profile.name,
+      remedy: status === undefined ? remedyFor("timeout", "") : this.afterPartialAnswer(req, "timeout"),
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  /**
+   * Where a redirect may be followed: the same origin only, at most `maxRedirects` in a row; 307/308 for
+   * any request (same method, same body), 301/302/303 for a GET only. A 301/302/303 answer to any other
+   * method is refused rather than turned into a GET, as a browser would: that would drop the body and
+   * send a different request than the one asked for. Returns undefined when the answer is not a redirect
+   * to follow (no Location: the answer is reported as it is).
+   */
+  redirectTarget(
+    req: HttpRequest,
+    from: URL,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    redirects: number,
+    credentials: readonly string[],
+  ): URL | undefined {
+    const name = this.profile.name;
+    const raw = headers.location;
+    const location = Array.isArray(raw) ? raw[0] : raw;
+    if (!location) return undefined;
+    const shown = location.slice(0, 200);
+    const refuse = (why: string, remedy: string): never => {
+      throw new MediagateError("rejected", "redirected", {
+        provider: name,
+        status,
+        providerMessage: redact(`redirect to ${shown} not followed: ${why}`, credentials),
+        remedy,
+      });
+    };
+    const baseUrlRemedy =
+      "Set the provider's base URL to its API's own address (the redirect's target, if you trust it).";
+    let target: URL;
+    try {
+      target = new URL(location, from);
+    } catch {
+      return refuse("the address is not a valid URL", baseUrlRemedy);
+    }
+    if (target.origin !== from.origin) {
+      return refuse(`it leads to another origin, so the credentials stay with ${name}`, baseUrlRemedy);
+    }
+    if (!methodKeepingRedirects.has(status) && !getOnlyRedirects.has(status)) {
+      return refuse(`HTTP ${status} is not a redirect mediagate follows`, baseUrlRemedy);
+    }
+    if (getOnlyRedirects.has(status) && req.method !== "GET") {
+      return refuse(
+        `HTTP ${status} would turn this ${req.method} into a GET without its body, so it was not sent again`,
+        "The request was not carried out at the redirect's target. Set the provider's base URL to the address the API redirects to, then call again.",
+      );
+    }
+    if (redirects >= maxRedirects) {
+      return refuse(`more than ${maxRedirects} redirects in a row`, baseUrlRemedy);
+    }
+    return target;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
+async function readCapped(
+  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  cap: number,
+  provider: string,
+) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > cap) {
+      body.destroy?.();
+      throw new MediagateError("bad_response", `answer larger than ${Math.round(cap / 1024 / 1024)} MiB`, {
+        provider,
+        remedy: remedyFor("bad_response", ""),
+      });
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
