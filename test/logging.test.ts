@@ -132,6 +132,30 @@ describe("log messages to the client over stdio", () => {
     assert.ok(refresh, JSON.stringify(messages));
     assert.equal(refresh.level, "info");
     assert.equal(data(refresh).provider, "aistudios");
+    const exchange = messages.find(
+      (message) => data(message).message === "exchanging the AI Studios app id and user key for a token",
+    );
+    assert.ok(exchange, JSON.stringify(messages));
+    assert.equal(exchange.level, "info");
+  });
+
+  it("a redirect to another origin is refused with a warning naming the provider, the status and why", async () => {
+    await h.client.setLoggingLevel("warning");
+    messages.length = 0;
+    h.sandbox.videodb.inject({
+      route: "/video/",
+      status: 302,
+      body: "",
+      headers: { location: "http://127.0.0.2:9/elsewhere/video/" },
+    });
+    const outcome = await h.call("videodb_list_videos");
+    assert.equal(outcome.isError, true, outcome.text);
+    const refused = messages.find((message) => data(message).message === "provider redirect refused");
+    assert.ok(refused, JSON.stringify(messages));
+    assert.equal(refused.level, "warning");
+    assert.equal(data(refused).provider, "videodb");
+    assert.equal(data(refused).status, 302);
+    assert.match(String(data(refused).reason), /another origin/);
   });
 
   it("a job poll that fails for a while is reported as a warning, and the wait goes on", async () => {

@@ -247,6 +247,12 @@ export class HttpAttempts {
     if (!location) return undefined;
     const shown = location.slice(0, 200);
     const refuse = (why: string, remedy: string): never => {
+      log("warn", "provider redirect refused", {
+        provider: this.profile.id,
+        status,
+        from: from.pathname,
+        reason: redact(why, credentials),
+      });
       throw new MediagateError("rejected", "redirected", {
         provider: name,
         status,

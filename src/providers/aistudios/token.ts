@@ -1,4 +1,5 @@
 import { MediagateError } from "../../errors.js";
+import { log } from "../../log.js";
 import type { Authenticator } from "../../types.js";
 import { asNumber, asRecord, asString } from "../envelope.js";
 
@@ -28,6 +29,15 @@ export function tokenExchange(appId: string, userKey: string): Authenticator {
     async headers(send, signal) {
       if (!token || Date.now() >= expiresAt - refreshMarginMs) {
         pending ??= (async () => {
+          log(
+            "info",
+            token
+              ? "refreshing the AI Studios token"
+              : "exchanging the AI Studios app id and user key for a token",
+            {
+              provider: "aistudios",
+            },
+          );
           try {
             const data = asRecord(
               await send({
