@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { describeError, MediagateError } from "./client/errors.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { loadSettings } from "./config.js";
@@ -9,6 +8,7 @@ import { configureLog, log } from "./log.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
 import type { RunningHttpServer } from "./transport/http.js";
+import { BatchingStdioServerTransport } from "./transport/stdio.js";
 import { version } from "./version.js";
 
 const usage = `mediagate ${version}: MCP server for media (VideoDB, AIOZ Stream, AI Studios)
@@ -209,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const server = createServer(runtime);
-    const transport = new StdioServerTransport();
+    const transport = new BatchingStdioServerTransport();
     const stop = async () => {
       await server.close().catch(() => undefined);
       await closeSandbox();
