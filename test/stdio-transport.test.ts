@@ -52,6 +52,34 @@ describe("stdio transport", () => {
     await sent;
   });
 
+  test("while stdout is full, messages wait for one drain together, and all go out once it drains", async () => {
+    const held: Array<() => void> = [];
+    const written: string[] = [];
+    const stream = new Writable({
+      highWaterMark: 16,
+      writev(chunks, callback) {
+        written.push(...chunks.map(({ chunk }) => (chunk as Buffer).toString("utf8")));
+        held.push(callback);
+      },
+    });
+    const transport = new BatchingStdioServerTransport(new PassThrough(), stream);
+    await transport.start();
+    let settled = 0;
+    const sent = Array.from({ length: 20 }, (_, index) =>
+      transport.send(message(index)).then(() => {
+        settled++;
+      }),
+    );
+    assert.ok(stream.listenerCount("drain") <= 1, `${stream.listenerCount("drain")} drain listeners`);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(written.length, 20, "every message written once the turn ends");
+    assert.equal(settled, 0, "none settled before stdout drained");
+    for (const release of held.splice(0)) release();
+    await Promise.all(sent);
+    assert.equal(settled, 20);
+    await transport.close();
+  });
+
   describe("the built server", () => {
     let sandbox: Sandbox;
     before(async () => {

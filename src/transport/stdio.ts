@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 /**
@@ -9,10 +10,14 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
  * answer. With many calls in flight, several answers are ready in the same turn (their provider answers
  * arrive together); corking stdout until the turn ends (`setImmediate`) joins them into one write. A lone
  * answer still leaves in the same turn it was made in, so a single call waits no longer.
+ *
+ * While stdout is full, every message waits for the same "drain" (the SDK's transport adds a listener per
+ * message, which past ten in flight prints a MaxListenersExceededWarning on stderr).
  */
 export class BatchingStdioServerTransport extends StdioServerTransport {
   private readonly out: Writable;
   private corked = false;
+  private drained: Promise<void> | undefined;
 
   constructor(stdin: Readable = process.stdin, stdout: Writable = process.stdout) {
     super(stdin, stdout);
@@ -25,7 +30,14 @@ export class BatchingStdioServerTransport extends StdioServerTransport {
       this.out.cork();
       setImmediate(() => this.flush());
     }
-    return super.send(message);
+    if (this.out.write(serializeMessage(message))) return Promise.resolve();
+    this.drained ??= new Promise((resolve) => {
+      this.out.once("drain", () => {
+        this.drained = undefined;
+        resolve();
+      });
+    });
+    return this.drained;
   }
 
   /** Writes what is corked now; also on close, so an answer made just before the end is not lost. */
