@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Operation } from "./operation.js";
+import { outputJsonSchema } from "./output-schema.js";
 
 type Schema = Record<string, unknown>;
 type ListHandler = (request: unknown, extra: unknown) => Promise<ListToolsResult>;
@@ -67,7 +68,11 @@ export function serveToolList(server: McpServer, operations: readonly Operation[
         inputSchema: compactSchema(tool.inputSchema) as typeof tool.inputSchema,
         ...(tool.outputSchema
           ? { outputSchema: compactSchema(tool.outputSchema) as typeof tool.outputSchema }
-          : {}),
+          : {
+              outputSchema: compactSchema(
+                outputJsonSchema(operations, tool.name),
+              ) as typeof tool.outputSchema,
+            }),
       }));
       listings.set(operations, tools);
     }
