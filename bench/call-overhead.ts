@@ -27,6 +27,8 @@ export interface CallOverheadResult {
   addedUsP99: number;
   /** What any MCP server over stdio adds on this machine: the floor's p50 over direct. */
   floorAddedUsP50: number;
+  /** What mediagate adds over what the floor adds (p50): the share of the added time that is mediagate's own. */
+  addedRatioToFloor: number;
   /**
    * The warm-up curve: p50 µs of each block of 100 warm-up calls through MCP, in order (the first block
    * begins with the session's first call), then the first and the last of them.
@@ -119,6 +121,7 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
       addedUsP50: round(mcpUs.p50 - directUs.p50),
       addedUsP99: round(mcpUs.p99 - directUs.p99),
       floorAddedUsP50: round(floorUs.p50 - directUs.p50),
+      addedRatioToFloor: round((mcpUs.p50 - directUs.p50) / (floorUs.p50 - directUs.p50), 2),
       build: target.build,
       warmUp: {
         calls: warmUpBlocks.length * 100,

@@ -2,7 +2,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { directGetAudio } from "./direct.js";
 import { startRemoteSandbox } from "./sandbox-process.js";
 import { type ProcessMemory, processMemory, round, sleep } from "./stats.js";
-import { connect, isMain, mediagate } from "./targets.js";
+import { connect, floor, isMain, mediagate } from "./targets.js";
 
 export interface ConcurrencyOptions {
   /** Calls in flight at once. Default 64. */
@@ -20,6 +20,8 @@ export interface ConcurrencyResult {
   direct: { callsPerSecond: number; seconds: number; errors: number };
   /** mcp calls/s over direct calls/s. */
   ratio: number;
+  /** The same load through a minimal SDK server (bench/floor-server.ts): what any MCP server over stdio reaches. */
+  floor: { callsPerSecond: number; seconds: number; errors: number; ratio: number };
   /**
    * The server's resident memory: idle after tools/list in this SDK client session (not comparable with the
    * cold start's bare-client figure), and by the end of the run (peakRssMiB is VmHWM).
@@ -63,13 +65,15 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
   const sandbox = await startRemoteSandbox();
   const target = mediagate(sandbox.env);
   const session = await connect(target);
+  const floorSession = await connect(floor(sandbox.env));
   const direct = directGetAudio(sandbox);
   try {
     await session.client.listTools();
+    await floorSession.client.listTools();
     await sleep(500);
     const idle = await processMemory(session.pid);
-    const viaMcp = async () => {
-      const result = (await session.client.callTool({
+    const through = (client: typeof session.client) => async () => {
+      const result = (await client.callTool({
         name: "aioz_get_audio",
         arguments: { audio_id: sandbox.audioId },
       })) as CallToolResult;
@@ -78,11 +82,15 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
         throw new Error(text);
       }
     };
+    const viaMcp = through(session.client);
+    const viaFloor = through(floorSession.client);
     // A short warm-up, so the figure is the server's throughput rather than its first seconds.
     await saturate(inFlight, 1000, viaMcp);
+    await saturate(inFlight, 1000, viaFloor);
     await saturate(inFlight, 1000, direct.call);
     const mcp = await saturate(inFlight, total, viaMcp);
     const afterRun = await processMemory(session.pid);
+    const minimal = await saturate(inFlight, total, viaFloor);
     const plain = await saturate(inFlight, total, direct.call);
     return {
       inFlight,
@@ -90,11 +98,18 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
       mcp,
       direct: { callsPerSecond: plain.callsPerSecond, seconds: plain.seconds, errors: plain.errors },
       ratio: round(mcp.callsPerSecond / plain.callsPerSecond, 2),
+      floor: {
+        callsPerSecond: minimal.callsPerSecond,
+        seconds: minimal.seconds,
+        errors: minimal.errors,
+        ratio: round(minimal.callsPerSecond / plain.callsPerSecond, 2),
+      },
       memory: { ...(idle ? { idle } : {}), ...(afterRun ? { afterRun } : {}) },
       build: target.build,
     };
   } finally {
     await session.close();
+    await floorSession.close();
     await direct.close();
     await sandbox.close();
   }

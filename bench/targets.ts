@@ -27,12 +27,13 @@ export function baseEnv(): Record<string, string> {
 }
 
 /**
- * With BENCH_PROFILE_DIR set, mediagate runs under `node --cpu-prof` and writes a .cpuprofile there when its
- * session ends (open it in Chrome DevTools or VS Code).
+ * With BENCH_PROFILE_DIR set, mediagate and the minimal SDK server run under `node --cpu-prof` and write a
+ * .cpuprofile to DIR/mediagate and DIR/mcp-floor when their session ends; `bench/profile-summary.ts` sums
+ * it per function and file (or open it in Chrome DevTools or VS Code).
  */
-function profileArgs(): string[] {
+function profileArgs(name: string): string[] {
   const dir = process.env.BENCH_PROFILE_DIR;
-  return dir ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(dir)] : [];
+  return dir ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(dir, name)] : [];
 }
 
 /** The built mediagate CLI, as an MCP client launches it, pointed at the given provider environment. */
@@ -40,7 +41,7 @@ export function mediagate(providerEnv: Record<string, string>): Target {
   return {
     name: "mediagate",
     command: process.execPath,
-    args: [...profileArgs(), path.join(root, "dist/cli.js")],
+    args: [...profileArgs("mediagate"), path.join(root, "dist/cli.js")],
     env: { ...baseEnv(), ...providerEnv },
     build: "bundled dist/cli.js (esbuild)",
   };
@@ -72,7 +73,7 @@ export function floor(providerEnv: Record<string, string>): Target {
   return {
     name: "mcp-floor",
     command: process.execPath,
-    args: ["--import", "tsx", path.join(root, "bench/floor-server.ts")],
+    args: [...profileArgs("mcp-floor"), "--import", "tsx", path.join(root, "bench/floor-server.ts")],
     env: { ...baseEnv(), ...providerEnv },
     build: "bench/floor-server.ts under tsx",
   };

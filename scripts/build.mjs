@@ -63,6 +63,9 @@ async function server(outdir, forBundle) {
     // The npm package loads undici from node_modules on the first provider request; the bundle carries it.
     external: forBundle ? [] : ["undici"],
     legalComments: "none",
+    // Less to read and compile at every start (1.7 → 1.3 MB; compiling the bundle is start-up's largest
+    // cost); names stay, so stack traces and profiles still read.
+    minifyWhitespace: true,
     logLevel: "warning",
     banner: { js: banner },
   });

@@ -2,7 +2,6 @@
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { providers } from "./catalog.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { loadSettings } from "./config.js";
@@ -13,6 +12,7 @@ import { credentialPhrase } from "./providers/environment.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
 import type { RunningHttpServer } from "./transport/http.js";
+import { BatchingStdioServerTransport } from "./transport/stdio.js";
 import { version } from "./version.js";
 
 // undici parses HTTP with llhttp compiled to WebAssembly. Once it is hot, V8 compiles the module again with
@@ -235,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const server = createServer(runtime);
-    const transport = new StdioServerTransport();
+    const transport = new BatchingStdioServerTransport();
     const stop = async () => {
       await server.close().catch(() => undefined);
       await closeSandbox();

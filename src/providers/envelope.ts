@@ -24,9 +24,13 @@ export function asArray(value: unknown): unknown[] {
 
 /** Copies only the fields that are set, so results carry no nulls or empty strings. */
 export function compact<T extends Record<string, unknown>>(object: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(object).filter(([, value]) => value !== undefined && value !== null && value !== ""),
-  ) as Partial<T>;
+  // A plain loop: this runs on every result, and entries/filter/fromEntries cost several times as much.
+  const kept: Record<string, unknown> = {};
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    if (value !== undefined && value !== null && value !== "") kept[key] = value;
+  }
+  return kept as Partial<T>;
 }
 
 /**

@@ -85,6 +85,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const client = new Client({ name: "mediagate-test", version: "1.0.0" });
   await client.connect(transport);
+  // As hosts do; the SDK's client then checks every result's structuredContent against the listed
+  // outputSchema (with Ajv), so every call in the suite is also a check of the tool's output schema.
+  await client.listTools();
   const transcript: string[] = [];
   return {
     sandbox,
