@@ -38,6 +38,8 @@ export interface ServerContextCost {
   modelTokensPerTool: number;
   /** The same totals with Anthropic's published tokenizer (`@anthropic-ai/tokenizer`). */
   claude: TokenTotals;
+  /** The server's instructions, read once a session (o200k and Anthropic's tokenizer). */
+  instructionsTokens: { o200k: number; claude: number };
   perTool: ToolCost[];
 }
 
@@ -70,7 +72,15 @@ export const contextGoals = { modelTokensPerTool: 150, modelTokens: 2700 } as co
 async function measure(target: Target): Promise<ServerContextCost> {
   const rpc = new StdioRpc(target);
   try {
-    await rpc.initialize();
+    // The handshake StdioRpc.initialize makes, kept here for the instructions it answers with.
+    const greeting = await rpc.request("initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "mediagate-bench", version: "1.0.0" },
+    });
+    if (greeting.error) throw new Error(`${target.name}: initialize failed: ${greeting.error.message}`);
+    rpc.notify("notifications/initialized");
+    const instructions = String(greeting.result?.instructions ?? "");
     const answer = await rpc.request("tools/list");
     if (answer.error) throw new Error(`${target.name}: tools/list failed: ${answer.error.message}`);
     const tools = (answer.result?.tools ?? []) as ListedTool[];
@@ -99,6 +109,10 @@ async function measure(target: Target): Promise<ServerContextCost> {
         tokensPerTool: round(claudePayload / tools.length),
         modelTokens: claudeModel,
         modelTokensPerTool: round(claudeModel / tools.length),
+      },
+      instructionsTokens: {
+        o200k: instructions ? encode(instructions).length : 0,
+        claude: instructions ? claudeTokens(instructions) : 0,
       },
       perTool,
     };
@@ -138,6 +152,9 @@ if (isMain(import.meta.url)) {
     const c = cost.claude;
     console.log(
       `${key}: ${cost.tools} tools; model-visible (name, description, inputSchema) ${cost.modelTokens} | ${c.modelTokens} tokens (${cost.modelTokensPerTool} | ${c.modelTokensPerTool}/tool); whole tools/list ${cost.payloadBytes} bytes, ${cost.payloadTokens} | ${c.payloadTokens} tokens (${cost.tokensPerTool} | ${c.tokensPerTool}/tool)`,
+    );
+    console.log(
+      `  instructions (read once a session): ${cost.instructionsTokens.o200k} | ${cost.instructionsTokens.claude} tokens`,
     );
     if (key === "mediagate") {
       console.log(
