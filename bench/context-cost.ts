@@ -1,3 +1,4 @@
+import { countTokens as claudeTokens } from "@anthropic-ai/tokenizer";
 import { encode } from "gpt-tokenizer";
 import { startSandbox } from "../src/sandbox/index.js";
 import { round } from "./stats.js";
@@ -11,6 +12,18 @@ export interface ToolCost {
   tokens: number;
   /** What clients put in front of the model: name, description and input schema. */
   modelTokens: number;
+  /** The same two counts with Anthropic's tokenizer. */
+  claude: { tokens: number; modelTokens: number };
+}
+
+/** One tokenizer's counts over a whole tool list. */
+export interface TokenTotals {
+  /** Tokens of the whole listed tools array. */
+  payloadTokens: number;
+  tokensPerTool: number;
+  /** Tokens of name + description + inputSchema over all tools. */
+  modelTokens: number;
+  modelTokensPerTool: number;
 }
 
 export interface ServerContextCost {
@@ -23,11 +36,15 @@ export interface ServerContextCost {
   /** Tokens of name + description + inputSchema over all tools. */
   modelTokens: number;
   modelTokensPerTool: number;
+  /** The same totals with Anthropic's published tokenizer (`@anthropic-ai/tokenizer`). */
+  claude: TokenTotals;
+  /** The server's instructions, read once a session (o200k and Anthropic's tokenizer). */
+  instructionsTokens: { o200k: number; claude: number };
   perTool: ToolCost[];
 }
 
 export interface ContextCostResult {
-  /** gpt-tokenizer's default encoding (o200k_base, the GPT-4o family). */
+  /** gpt-tokenizer's default encoding (o200k_base, the GPT-4o family); `claude` figures use Anthropic's. */
   tokenizer: string;
   mediagate: ServerContextCost;
   reference: ServerContextCost;
@@ -40,11 +57,30 @@ interface ListedTool {
 }
 
 const tokens = (value: unknown) => encode(JSON.stringify(value)).length;
+const claude = (value: unknown) => claudeTokens(JSON.stringify(value));
+
+/** What a client puts in front of the model for one tool. */
+const modelView = (tool: ListedTool) => ({
+  name: tool.name,
+  description: tool.description,
+  inputSchema: tool.inputSchema,
+});
+
+/** What `npm run bench` holds mediagate's tool list to, with either tokenizer. */
+export const contextGoals = { modelTokensPerTool: 150, modelTokens: 2700 } as const;
 
 async function measure(target: Target): Promise<ServerContextCost> {
   const rpc = new StdioRpc(target);
   try {
-    await rpc.initialize();
+    // The handshake StdioRpc.initialize makes, kept here for the instructions it answers with.
+    const greeting = await rpc.request("initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "mediagate-bench", version: "1.0.0" },
+    });
+    if (greeting.error) throw new Error(`${target.name}: initialize failed: ${greeting.error.message}`);
+    rpc.notify("notifications/initialized");
+    const instructions = String(greeting.result?.instructions ?? "");
     const answer = await rpc.request("tools/list");
     if (answer.error) throw new Error(`${target.name}: tools/list failed: ${answer.error.message}`);
     const tools = (answer.result?.tools ?? []) as ListedTool[];
@@ -53,15 +89,14 @@ async function measure(target: Target): Promise<ServerContextCost> {
         name: tool.name,
         bytes: Buffer.byteLength(JSON.stringify(tool)),
         tokens: tokens(tool),
-        modelTokens: tokens({
-          name: tool.name,
-          description: tool.description,
-          inputSchema: tool.inputSchema,
-        }),
+        modelTokens: tokens(modelView(tool)),
+        claude: { tokens: claude(tool), modelTokens: claude(modelView(tool)) },
       }))
       .sort((a, b) => b.tokens - a.tokens);
     const payloadTokens = tokens(tools);
     const modelTokens = perTool.reduce((total, tool) => total + tool.modelTokens, 0);
+    const claudePayload = claude(tools);
+    const claudeModel = perTool.reduce((total, tool) => total + tool.claude.modelTokens, 0);
     return {
       tools: tools.length,
       payloadBytes: answer.bytes,
@@ -69,6 +104,16 @@ async function measure(target: Target): Promise<ServerContextCost> {
       tokensPerTool: round(payloadTokens / tools.length),
       modelTokens,
       modelTokensPerTool: round(modelTokens / tools.length),
+      claude: {
+        payloadTokens: claudePayload,
+        tokensPerTool: round(claudePayload / tools.length),
+        modelTokens: claudeModel,
+        modelTokensPerTool: round(claudeModel / tools.length),
+      },
+      instructionsTokens: {
+        o200k: instructions ? encode(instructions).length : 0,
+        claude: instructions ? claudeTokens(instructions) : 0,
+      },
       perTool,
     };
   } finally {
@@ -81,7 +126,7 @@ export async function runContextCost(): Promise<ContextCostResult> {
   const sandbox = await startSandbox();
   try {
     return {
-      tokenizer: "gpt-tokenizer o200k_base",
+      tokenizer: "gpt-tokenizer o200k_base; claude: @anthropic-ai/tokenizer",
       mediagate: await measure(mediagate(sandbox.env())),
       reference: await measure(reference()),
     };
@@ -90,16 +135,38 @@ export async function runContextCost(): Promise<ContextCostResult> {
   }
 }
 
+/** Whether a server's model-visible tokens meet the goals with both tokenizers. */
+export function meetsContextGoals(cost: ServerContextCost): boolean {
+  return [cost, cost.claude].every(
+    (counts) =>
+      counts.modelTokensPerTool <= contextGoals.modelTokensPerTool &&
+      counts.modelTokens <= contextGoals.modelTokens,
+  );
+}
+
 if (isMain(import.meta.url)) {
   const result = await runContextCost();
+  console.log(`tokenizers: o200k (gpt-tokenizer) | claude (@anthropic-ai/tokenizer)`);
   for (const key of ["mediagate", "reference"] as const) {
     const cost = result[key];
+    const c = cost.claude;
     console.log(
-      `${key}: ${cost.tools} tools, ${cost.payloadBytes} bytes, ${cost.payloadTokens} tokens (${cost.tokensPerTool}/tool); model-visible ${cost.modelTokens} tokens (${cost.modelTokensPerTool}/tool)`,
+      `${key}: ${cost.tools} tools; model-visible (name, description, inputSchema) ${cost.modelTokens} | ${c.modelTokens} tokens (${cost.modelTokensPerTool} | ${c.modelTokensPerTool}/tool); whole tools/list ${cost.payloadBytes} bytes, ${cost.payloadTokens} | ${c.payloadTokens} tokens (${cost.tokensPerTool} | ${c.tokensPerTool}/tool)`,
     );
-    for (const tool of cost.perTool) {
+    console.log(
+      `  instructions (read once a session): ${cost.instructionsTokens.o200k} | ${cost.instructionsTokens.claude} tokens`,
+    );
+    if (key === "mediagate") {
       console.log(
-        `  ${tool.name.padEnd(32)} ${String(tool.tokens).padStart(5)} tokens  ${String(tool.modelTokens).padStart(5)} model  ${String(tool.bytes).padStart(6)} bytes`,
+        `  goal: at most ${contextGoals.modelTokensPerTool}/tool and ${contextGoals.modelTokens} in all, with both tokenizers: ${meetsContextGoals(cost) ? "met" : "NOT met"}`,
+      );
+    }
+    console.log(
+      `  ${"tool".padEnd(32)} ${"model o200k | claude".padStart(21)}  ${"whole o200k | claude".padStart(21)}  bytes`,
+    );
+    for (const tool of [...cost.perTool].sort((a, b) => b.claude.modelTokens - a.claude.modelTokens)) {
+      console.log(
+        `  ${tool.name.padEnd(32)} ${`${tool.modelTokens} | ${tool.claude.modelTokens}`.padStart(21)}  ${`${tool.tokens} | ${tool.claude.tokens}`.padStart(21)}  ${String(tool.bytes).padStart(6)}`,
       );
     }
   }

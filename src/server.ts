@@ -45,8 +45,17 @@ export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = proce
   };
 }
 
-const instructions =
-  "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech). Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result.";
+/**
+ * What every session reads once: the wording tools share is said here rather than in each description,
+ * and the full form of an AIOZ quality, which the tool listing shows only as an object.
+ */
+const instructions = [
+  "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech).",
+  "Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result. wait_s is how long a tool that starts a job waits for it before returning it as it is (0: at once).",
+  "file_path: a local file inside MEDIAGATE_FILE_ROOTS; a relative path starts from the first root. A url source is streamed through, not stored, and needs a Content-Length when larger than one part.",
+  "AIOZ uploads: parts of chunk_size_bytes (AIOZ wants 50-200 MB, all but the last), sent in order from index 1; resume with the same size.",
+  'AIOZ qualities: presets "<level>-<hls|dash>" (standard 128 kbps, good 192, highest 320 at 44.1 kHz, lossless 320 at 48 kHz; hls in mpegts, dash in fmp4), or full objects {resolution: standard|good|highest|lossless, type: hls|dash, container_type: hls mpegts|mp4, dash fmp4, audio_config: {codec: "aac", bitrate: integer bits/s > 0, channels: "2", sample_rate: 8000|11025|16000|22050|32000|44100|48000|88200|96000, language?: BCP 47, index?: input track, usually 0}}.',
+].join(" ");
 
 /** Said to the agent in sandbox mode, so nothing it reports to its user is mistaken for real provider output. */
 const sandboxInstructions =

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Harness, startHarness } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { onlyRequest, succeeded } from "./helpers/outcome.js";
 
 interface ListedAudio {
@@ -14,11 +14,11 @@ interface ListedAudio {
  * something to leave out: a filter that matched nothing would prove nothing.
  */
 describe("aioz_list_audio filters", () => {
-  let h: Harness;
+  let h: InProcessHarness;
   const ids = new Map<string, string>();
 
   before(async () => {
-    h = await startHarness();
+    h = await startInProcess();
     const made = [
       { title: "Harbour field recording alpha", tags: ["harbour", "field"] },
       { title: "Harbour field recording beta", tags: ["harbour", "field"] },

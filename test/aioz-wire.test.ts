@@ -12,14 +12,14 @@ import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { RecordedRequest } from "../src/sandbox/index.js";
 import { parseMultipart } from "../src/sandbox/multipart.js";
-import { type Harness, startHarness } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, succeeded } from "./helpers/outcome.js";
 
 const partSize = 64 * 1024;
 const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
 const served = randomBytes(3 * partSize + 999);
 
-let h: Harness;
+let h: InProcessHarness;
 let origin: Server;
 let originUrl = "";
 /** The Range header (or "none") of every request the `url` origin got, by path. */
@@ -57,7 +57,7 @@ function serve(path: string, range: string | undefined, res: import("node:http")
 }
 
 before(async () => {
-  h = await startHarness({ sandbox: { jobDurationMs: 100 } });
+  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
   origin = createServer((req, res) => {
     const path = decodeURIComponent(req.url ?? "/");
     originRequests.push({ path, range: req.headers.range ?? "none" });

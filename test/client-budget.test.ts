@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { type Harness, startHarness } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 import { cleanEnv, runCli } from "./helpers/server-process.js";
 
@@ -10,13 +10,13 @@ import { cleanEnv, runCli } from "./helpers/server-process.js";
 const stallMs = 300;
 const budgetMs = 1500;
 
-let stalls: Harness;
-let budget: Harness;
+let stalls: InProcessHarness;
+let budget: InProcessHarness;
 
 before(async () => {
   [stalls, budget] = await Promise.all([
-    startHarness({ env: { MEDIAGATE_STALL_TIMEOUT_MS: String(stallMs) } }),
-    startHarness({ env: { MEDIAGATE_REQUEST_BUDGET_MS: String(budgetMs) } }),
+    startInProcess({ env: { MEDIAGATE_STALL_TIMEOUT_MS: String(stallMs) } }),
+    startInProcess({ env: { MEDIAGATE_REQUEST_BUDGET_MS: String(budgetMs) } }),
   ]);
 });
 

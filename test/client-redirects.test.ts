@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { ProviderClient } from "../src/client/provider-client.js";
 import { videodb } from "../src/providers/videodb/index.js";
-import { type Harness, startHarness, testBasePaths } from "./helpers/harness.js";
+import { testBasePaths } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, routesOf, succeeded } from "./helpers/outcome.js";
 
 const audio = "a-7d2e4b9f1c6a3058";
 
-let h: Harness;
+let h: InProcessHarness;
 
 before(async () => {
-  h = await startHarness();
+  h = await startInProcess();
 });
 
 beforeEach(() => {

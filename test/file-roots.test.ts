@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isWithin, readableFile, resolveRoots } from "../src/files/roots.js";
 import { isPrivateAddress } from "../src/files/url-source.js";
-import { startHarness } from "./helpers/harness.js";
+import { startInProcess } from "./helpers/in-process.js";
 import { failed } from "./helpers/outcome.js";
 
 let base: string;
@@ -105,7 +105,7 @@ describe("private addresses", () => {
 
 describe("file roots through the MCP client", () => {
   it("aioz_upload_audio refuses a symbolic link out of MEDIAGATE_FILE_ROOTS, before any request", async () => {
-    const h = await startHarness();
+    const h = await startInProcess();
     try {
       const outside = path.join(base, "outside.mp3");
       await symlink(outside, path.join(h.filesDir, "escape.mp3"));

@@ -3,13 +3,14 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { RecordedRequest } from "../src/sandbox/index.js";
-import { type Harness, startHarness, testBasePaths } from "./helpers/harness.js";
+import { testBasePaths } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, routesOf } from "./helpers/outcome.js";
 
-let h: Harness;
+let h: InProcessHarness;
 
 before(async () => {
-  h = await startHarness({ sandbox: { jobDurationMs: 100 } });
+  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
 });
 
 after(async () => {

@@ -5,7 +5,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { pollInterval } from "../src/jobs/wait.js";
-import { cliPath, type Harness, startHarness } from "./helpers/harness.js";
+import { cliPath } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, succeeded } from "./helpers/outcome.js";
 
 interface JobResult {
@@ -38,9 +39,9 @@ describe("job_wait backoff", () => {
 });
 
 describe("job_wait against a slow job", () => {
-  let h: Harness;
+  let h: InProcessHarness;
   before(async () => {
-    h = await startHarness({ sandbox: { jobDurationMs: 4000 } });
+    h = await startInProcess({ sandbox: { jobDurationMs: 4000 } });
   });
   after(async () => {
     await h?.close();
@@ -125,10 +126,10 @@ describe("job_wait against a slow job", () => {
 });
 
 describe("job_wait cancelled by the client", () => {
-  let h: Harness;
+  let h: InProcessHarness;
   before(async () => {
     // Jobs that never finish during the test, so only the cancellation can stop the polling.
-    h = await startHarness({ sandbox: { jobDurationMs: 600_000 } });
+    h = await startInProcess({ sandbox: { jobDurationMs: 600_000 } });
   });
   after(async () => {
     await h?.close();

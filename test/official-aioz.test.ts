@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { RecordedRequest } from "../src/sandbox/index.js";
-import { type Harness, startHarness } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 
 const fixtureDir = path.join(import.meta.dirname, "fixtures/official/aioz");
@@ -31,9 +31,9 @@ function shape(value: unknown): unknown {
   return typeof value;
 }
 
-let h: Harness;
+let h: InProcessHarness;
 before(async () => {
-  h = await startHarness({ sandbox: { jobDurationMs: 100 } });
+  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
 });
 after(async () => {
   await h?.close();

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type Sandbox, startSandbox } from "../src/sandbox/index.js";
-import { type Harness, startHarness, testBasePaths } from "./helpers/harness.js";
+import { testBasePaths } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 import { cleanEnv, runCli } from "./helpers/server-process.js";
 
@@ -18,14 +19,14 @@ const fixture = (name: string): Json =>
 const modelList = fixture("model-list");
 const simpleAudio = fixture("simple-audio");
 
-let h: Harness;
+let h: InProcessHarness;
 /** The same emulators, reached with app id + user key instead of a raw token. */
-let exchanged: Harness;
+let exchanged: InProcessHarness;
 
 before(async () => {
   [h, exchanged] = await Promise.all([
-    startHarness(),
-    startHarness({
+    startInProcess(),
+    startInProcess({
       sandbox: { credentials: { aistudiosAppId: "app-0001", aistudiosUserKey: "user-key-0001" } },
       env: { AISTUDIOS_API_KEY: "", AISTUDIOS_APP_ID: "app-0001", AISTUDIOS_USER_KEY: "user-key-0001" },
     }),

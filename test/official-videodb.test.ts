@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { type Harness, startHarness, testBasePaths } from "./helpers/harness.js";
+import { testBasePaths } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 
 /**
@@ -24,10 +25,10 @@ const asyncResponse = fixture("async-response");
 /** The live API's origin in the examples, served here by the emulator. */
 const liveApi = "https://api.videodb.io";
 
-let h: Harness;
+let h: InProcessHarness;
 
 before(async () => {
-  h = await startHarness({ sandbox: { jobDurationMs: 200 } });
+  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
 });
 
 beforeEach(() => {

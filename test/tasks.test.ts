@@ -6,13 +6,14 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type CallToolResult, CallToolResultSchema, type Task } from "@modelcontextprotocol/sdk/types.js";
-import { cliPath, type Harness, startHarness } from "./helpers/harness.js";
+import { cliPath } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { succeeded } from "./helpers/outcome.js";
 
-let h: Harness;
+let h: InProcessHarness;
 
 before(async () => {
-  h = await startHarness({ sandbox: { jobDurationMs: 300 } });
+  h = await startInProcess({ sandbox: { jobDurationMs: 300 } });
   await h.client.listTools();
 });
 

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { allOperations } from "../src/catalog.js";
 import { toolsetIds } from "../src/types.js";
-import { type Harness, startHarness } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 
 /** The tool names the contract fixes. */
 const contractTools = [
@@ -34,11 +34,11 @@ const updating = process.env.UPDATE_TOOLSNAPS === "1";
 
 type Schema = Record<string, unknown>;
 
-let h: Harness;
+let h: InProcessHarness;
 let tools: Tool[];
 
 before(async () => {
-  h = await startHarness();
+  h = await startInProcess();
   tools = (await h.client.listTools()).tools;
 });
 

@@ -7,13 +7,13 @@ import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { openUrl } from "../src/files/url-source.js";
 import type { RecordedRequest } from "../src/sandbox/index.js";
-import { type Harness, startHarness } from "./helpers/harness.js";
+import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, succeeded } from "./helpers/outcome.js";
 
 const partSize = 64 * 1024;
 const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
 
-let h: Harness;
+let h: InProcessHarness;
 /** A loopback server for `url` sources: `/file` with Content-Length, `/chunked` without. */
 let origin: Server;
 let originUrl = "";
@@ -21,7 +21,7 @@ const served = randomBytes(2 * partSize + 4321);
 const small = randomBytes(5000);
 
 before(async () => {
-  h = await startHarness({ sandbox: { jobDurationMs: 200 } });
+  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
   origin = createServer((req, res) => {
     if (req.url === "/file.mp3") {
       res.writeHead(200, { "content-type": "audio/mpeg", "content-length": String(served.length) });

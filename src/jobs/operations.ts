@@ -3,16 +3,12 @@ import { defineProcedure, type Operation } from "../tools/operation.js";
 import { describeJob, jobSchema } from "./job.js";
 import { maxWaitSeconds, pollJob, waitWithin } from "./wait.js";
 
-const jobIdField = z
-  .string()
-  .min(3)
-  .describe('Job id a tool returned, e.g. "videodb:job-123" or "aioz:<media id>"');
+const jobIdField = z.string().min(3).describe('Job id a tool returned, e.g. "videodb:job-123"');
 
 const jobStatus = defineProcedure({
   name: "job_status",
   title: "Check a job",
-  description:
-    "The current state of an asynchronous job (video generation, transcoding). Any server instance can answer.",
+  description: "A job's current state.",
   toolset: "jobs",
   input: z.object({ job_id: jobIdField }),
   output: z.object({ job: jobSchema }),
@@ -25,7 +21,7 @@ const jobWait = defineProcedure({
   name: "job_wait",
   title: "Wait for a job",
   description:
-    "Wait until a job is done or failed, up to timeout_s; then return it. If still processing, call again after poll_after_ms.",
+    "Wait until a job is done or failed, up to timeout_s. If still processing, call again after poll_after_ms.",
   toolset: "jobs",
   input: z.object({
     job_id: jobIdField,
@@ -34,7 +30,7 @@ const jobWait = defineProcedure({
       .min(1)
       .max(maxWaitSeconds)
       .default(30)
-      .describe(`Seconds to wait at most (1-${maxWaitSeconds}; default 30)`),
+      .describe(`Seconds, 1-${maxWaitSeconds}; default 30`),
   }),
   output: z.object({ job: jobSchema }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

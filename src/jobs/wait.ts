@@ -18,9 +18,7 @@ export const waitSeconds = z
   .min(0)
   .max(maxWaitSeconds)
   .default(defaultStartWaitSeconds)
-  .describe(
-    `Seconds to wait for the result (0-${maxWaitSeconds}; default ${defaultStartWaitSeconds}; 0 = return the job at once)`,
-  );
+  .describe(`Seconds to wait for the job, 0-${maxWaitSeconds}; default ${defaultStartWaitSeconds}`);
 
 export function startedJob(provider: ProviderId, remoteId: string, kind: string): Job {
   return {

@@ -58,7 +58,8 @@ function baseEnv(): Record<string, string> {
 
 /**
  * The sandbox's emulators on loopback and the built server over stdio through the SDK's Client: the path
- * a user's request takes, with nothing stubbed.
+ * a user's request takes, with nothing stubbed. For what only a process shows (stderr, stdout, start-up,
+ * a second instance); tool behaviour is tested in-process (`startInProcess` in `in-process.ts`).
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sandbox = await startSandbox({ jobDurationMs: 300, ...options.sandbox, basePaths: testBasePaths });

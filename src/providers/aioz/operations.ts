@@ -11,7 +11,7 @@ import {
   metadata,
   metadataFilter,
   metadataList,
-  quality,
+  qualities,
   resolution,
   statuses,
   tags,
@@ -26,17 +26,17 @@ export const createAudio = defineEndpoint({
   name: "aioz_create_audio",
   title: "Create an AIOZ audio object",
   description:
-    "Create an empty audio object (to upload into) with optional transcoding qualities. To upload a file in one call use aioz_upload_audio instead.",
+    "Create an empty audio object to upload into. To upload a file in one call, use aioz_upload_audio.",
   toolset: "aioz",
   see: `${docs}#create-audio-object`,
   route: "POST /media/create",
   input: z.object({
-    title: title.describe(`Title, ≤${maxTitleLength} chars`),
+    title: title.describe(`≤${maxTitleLength} chars`),
     description: description.optional(),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
     tags: tags.optional(),
-    qualities: z.array(quality).min(1).optional().describe("Transcoding outputs; default the provider's"),
+    qualities: qualities.optional(),
   }),
   output: z.object({ audio: audioSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -51,24 +51,21 @@ export const createAudio = defineEndpoint({
 export const listAudio = defineEndpoint({
   name: "aioz_list_audio",
   title: "List AIOZ audio",
-  description: "List and search audio objects, with filters, sorting and paging.",
+  description: "List and search audio objects.",
   toolset: "aioz",
   see: `${docs}#list-audio`,
   route: "POST /media",
   // A search: repeating it changes nothing.
   safeToRetry: true,
   input: z.object({
-    offset: z.int().min(0).optional().describe("Records to skip; default 0"),
-    limit: z.int().min(1).max(100).optional().describe("Records to return, 1-100; default 25"),
-    sort_by: z
-      .enum(["created_at", "updated_at", "title", "size"])
-      .optional()
-      .describe("created_at (default), updated_at, title or size"),
-    order_by: z.enum(["asc", "desc"]).optional().describe("asc (default) or desc"),
+    offset: z.int().min(0).optional().describe("Skip; default 0"),
+    limit: z.int().min(1).max(100).optional().describe("1-100; default 25"),
+    sort_by: z.enum(["created_at", "updated_at", "title", "size"]).optional().describe("Default created_at"),
+    order_by: z.enum(["asc", "desc"]).optional().describe("Default asc"),
     tags: tags.optional(),
     metadata: metadataFilter.optional(),
-    status: z.array(z.enum(statuses)).min(1).optional().describe('Any of these, e.g. ["done"]'),
-    search: z.string().optional().describe("Keyword in title and description"),
+    status: z.array(z.enum(statuses)).min(1).optional().describe("Any of these"),
+    search: z.string().optional().describe("Words in title or description"),
   }),
   output: z.object({ audios: z.array(audioSchema), total: z.number() }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -86,7 +83,7 @@ export const listAudio = defineEndpoint({
 export const getAudio = defineEndpoint({
   name: "aioz_get_audio",
   title: "Get an AIOZ audio",
-  description: "An audio object's details, status and HLS/DASH stream and player URLs.",
+  description: "An audio object: status, HLS/DASH stream and player URLs.",
   toolset: "aioz",
   see: `${docs}#get-audio-detail`,
   route: "GET /media/{audio_id}",
@@ -101,7 +98,7 @@ export const getAudio = defineEndpoint({
 export const updateAudio = defineEndpoint({
   name: "aioz_update_audio",
   title: "Update an AIOZ audio",
-  description: "Change an audio object's title, description, metadata, tags, visibility or player theme.",
+  description: "Change an audio object's fields.",
   toolset: "aioz",
   see: `${docs}#update-audio-info`,
   route: "PATCH /media/{audio_id}",
@@ -109,11 +106,11 @@ export const updateAudio = defineEndpoint({
   safeToRetry: true,
   input: z.object({
     audio_id: audioId,
-    title: title.optional().describe(`Title, ≤${maxTitleLength} chars`),
+    title: title.optional().describe(`≤${maxTitleLength} chars`),
     description: description.optional(),
     metadata: metadata.optional(),
     tags: tags.optional(),
-    is_public: z.boolean().optional().describe("Public or not"),
+    is_public: z.boolean().optional().describe("Public"),
     player_theme_id: z.string().optional().describe("Player theme id"),
   }),
   output: z.object({ updated: z.boolean(), audio_id: z.string() }),
@@ -131,7 +128,7 @@ export const updateAudio = defineEndpoint({
 export const deleteAudio = defineEndpoint({
   name: "aioz_delete_audio",
   title: "Delete an AIOZ audio",
-  description: "Delete an audio object and its streams. Cannot be undone.",
+  description: "Delete an audio object and its streams, for good.",
   toolset: "aioz",
   see: `${docs}#delete-audio`,
   route: "DELETE /media/{audio_id}",
@@ -145,12 +142,12 @@ export const deleteAudio = defineEndpoint({
 export const estimateCost = defineEndpoint({
   name: "aioz_estimate_transcode_cost",
   title: "Estimate AIOZ transcode cost",
-  description: "Estimated USD price to transcode audio of a given duration into the given qualities.",
+  description: "USD price to transcode audio of a duration into qualities.",
   toolset: "aioz",
   see: `${docs}#calculate-transcode-price`,
   route: "GET /media/cost",
   input: z.object({
-    qualities: z.array(resolution).min(1).describe("Presets"),
+    qualities: z.array(resolution).min(1).describe("Quality levels"),
     duration: z.number().positive().describe("Seconds, > 0"),
   }),
   output: z.object({ price_usd: z.number(), is_enough: z.boolean() }),
@@ -167,8 +164,7 @@ export const estimateCost = defineEndpoint({
 export const completeUpload = defineEndpoint({
   name: "aioz_complete_audio_upload",
   title: "Complete an AIOZ upload",
-  description:
-    "Tell AIOZ every part is uploaded, which starts transcoding. Returns the transcoding job; waits up to wait_s for it.",
+  description: "Finish an upload once every part is sent; returns the transcoding job.",
   toolset: "aioz",
   see: `${docs}#upload-audio-completed`,
   route: "GET /media/{audio_id}/complete",

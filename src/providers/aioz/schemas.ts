@@ -5,8 +5,9 @@ export const audioId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^(?!\.\.?$)/, { error: 'must be an audio id, not "." or ".."' })
-  .describe("AIOZ audio id from aioz_create_audio or aioz_list_audio; up to 128 characters");
+  // A refinement, not a `pattern`: the rule is enforced the same, and the listing carries no regex.
+  .refine((id) => id !== "." && id !== "..", { error: 'must be an audio id, not "." or ".."' })
+  .describe("AIOZ audio id, ≤128 chars");
 
 export const resolutions = ["standard", "good", "highest", "lossless"] as const;
 export const resolution = z.enum(resolutions);
@@ -14,28 +15,95 @@ export const sampleRates = [8000, 11025, 16000, 22050, 32000, 44100, 48000, 8820
 
 const containerTypes: Record<string, readonly string[]> = { hls: ["mpegts", "mp4"], dash: ["fmp4"] };
 
+/** The full form of one transcoding output, as the document writes it; its rules are the document's. */
 export const quality = z
   .object({
-    resolution: resolution.describe("Preset"),
-    type: z.enum(["hls", "dash"]).describe("hls or dash"),
-    container_type: z
-      .enum(["mpegts", "mp4", "fmp4"])
-      .describe("Must match type: hls → mpegts or mp4; dash → fmp4"),
-    audio_config: z
-      .object({
-        codec: z.enum(["aac"]).default("aac").describe("Codec; default aac"),
-        bitrate: z.int().positive().describe("Bits/s > 0, e.g. 128000"),
-        channels: z.enum(["2"]).default("2").describe('Stereo; default "2"'),
-        sample_rate: z.literal(sampleRates).meta({ type: "integer" }).describe("Sample rate, Hz"),
-        language: z.string().optional().describe("BCP 47 tag, e.g. en"),
-        index: z.int().min(0).optional().describe("Input track, usually 0"),
-      })
-      .describe("Audio encoding"),
+    resolution,
+    type: z.enum(["hls", "dash"]),
+    container_type: z.enum(["mpegts", "mp4", "fmp4"]),
+    audio_config: z.object({
+      codec: z.enum(["aac"]).default("aac"),
+      bitrate: z.int().positive(),
+      channels: z.enum(["2"]).default("2"),
+      sample_rate: z.literal(sampleRates),
+      language: z.string().optional(),
+      index: z.int().min(0).optional(),
+    }),
   })
   .refine((q) => containerTypes[q.type]?.includes(q.container_type), {
     error: "container_type must match type (hls: mpegts or mp4; dash: fmp4)",
     path: ["container_type"],
   });
+export type Quality = z.output<typeof quality>;
+
+export const qualityPresetNames = [
+  "standard-hls",
+  "standard-dash",
+  "good-hls",
+  "good-dash",
+  "highest-hls",
+  "highest-dash",
+  "lossless-hls",
+  "lossless-dash",
+] as const;
+type QualityPresetName = (typeof qualityPresetNames)[number];
+
+/*
+ * Bitrates from the document's "Recommended Audio Bitrates" (standard 128 kbps, high quality 192-256) and
+ * its examples (highest 320 kbps at 44.1 kHz); AAC stops at 320 kbps, so "lossless" is the same rate at
+ * 48 kHz. Containers as the examples pair them: hls with mpegts, dash with fmp4.
+ */
+const presetAudio: Record<(typeof resolutions)[number], { bitrate: number; sample_rate: 44100 | 48000 }> = {
+  standard: { bitrate: 128000, sample_rate: 44100 },
+  good: { bitrate: 192000, sample_rate: 44100 },
+  highest: { bitrate: 320000, sample_rate: 44100 },
+  lossless: { bitrate: 320000, sample_rate: 48000 },
+};
+
+export function qualityPreset(name: QualityPresetName): Quality {
+  const [level, type] = name.split("-") as [(typeof resolutions)[number], "hls" | "dash"];
+  return {
+    resolution: level,
+    type,
+    container_type: type === "hls" ? "mpegts" : "fmp4",
+    audio_config: { codec: "aac", channels: "2", index: 0, ...presetAudio[level] },
+  };
+}
+
+/**
+ * `qualities` as the model writes it: preset names, or the document's full objects where a preset does not
+ * fit. The listing shows the full form only as "an object" (its fields are told once, in the server
+ * instructions) so that its nested schema is not paid for in every session; each object is still checked
+ * against `quality`, and a bad one is refused naming its field (`qualities[0].audio_config.codec`).
+ */
+export const qualities = z
+  // Any item passes here and is checked below, so the listing shows the full form as a bare object.
+  .array(z.union([z.enum(qualityPresetNames), z.unknown().meta({ type: "object" })]))
+  .min(1)
+  .superRefine((items, context) => {
+    items.forEach((item, index) => {
+      if (typeof item !== "object" || item === null) {
+        if (typeof item === "string" && (qualityPresetNames as readonly string[]).includes(item)) return;
+        context.addIssue({
+          code: "custom",
+          message: `must be a preset (${qualityPresetNames.join(", ")}) or a full quality object`,
+          path: [index],
+        });
+        return;
+      }
+      const parsed = quality.safeParse(item);
+      if (parsed.success) return;
+      for (const issue of parsed.error.issues) {
+        context.addIssue({ code: "custom", message: issue.message, path: [index, ...issue.path] });
+      }
+    });
+  })
+  .transform((items) =>
+    items.map((item) =>
+      typeof item === "string" ? qualityPreset(item as QualityPresetName) : quality.parse(item),
+    ),
+  )
+  .describe("Transcoding outputs (presets or full objects); default the provider's");
 
 /*
  * The limits the official clients' tests expect the service to refuse beyond (aioz-stream-go-client
@@ -55,11 +123,11 @@ export const title = z
 export const description = z
   .string()
   .max(maxDescriptionLength, { error: `must be at most ${maxDescriptionLength} characters` })
-  .describe(`Description, ≤${maxDescriptionLength} chars`);
+  .describe(`≤${maxDescriptionLength} chars`);
 const metadataKey = z
   .string()
   .max(maxMetadataKeyLength, { error: `must be at most ${maxMetadataKeyLength} characters` })
-  .describe(`Key, ≤${maxMetadataKeyLength} chars`);
+  .describe(`≤${maxMetadataKeyLength} chars`);
 
 export const metadata = z
   .array(z.object({ key: metadataKey, value: z.string().describe("Value") }))
@@ -86,7 +154,7 @@ export const metadataFilter = z
       }
     }
   })
-  .describe(`Metadata filter, e.g. {"genre":"podcast"}; keys ≤${maxMetadataKeyLength} chars`);
+  .describe(`e.g. {"genre":"podcast"}; keys ≤${maxMetadataKeyLength} chars`);
 
 /** `{"genre": "podcast"}` → `[{key: "genre", value: "podcast"}]`. */
 export function metadataList(filter: Record<string, string>): Array<{ key: string; value: string }> {

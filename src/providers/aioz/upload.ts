@@ -12,7 +12,7 @@ import {
   description,
   maxTitleLength,
   metadata,
-  quality,
+  qualities,
   tags,
   title,
   toAudio,
@@ -38,14 +38,9 @@ const chunkSize = z
   .min(1024)
   .max(maxChunkSize)
   .optional()
-  .describe(
-    "Part size in bytes, 1024 to 200 MB; default 52428800 (50 MiB; AIOZ wants 50-200 MB but the last); the same when resuming",
-  );
+  .describe("Part bytes, 1024 to 200 MB; default 50 MiB");
 
-const filePath = z
-  .string()
-  .min(1)
-  .describe("Local file path, inside MEDIAGATE_FILE_ROOTS (relative paths start from the first root)");
+const filePath = z.string().min(1).describe("Local file path");
 
 /** The file's name as a title, within AIOZ's title limit. */
 const defaultTitle = (name: string) => [...name].slice(0, maxTitleLength).join("");
@@ -150,7 +145,7 @@ export const uploadAudioPart = defineProcedure({
   name: "aioz_upload_audio_part",
   title: "Upload one part of an audio file",
   description:
-    "Upload part `index` of a local file (inside MEDIAGATE_FILE_ROOTS) to an AIOZ audio object. Parts are numbered from 1, sent in order, each chunk_size_bytes (the last shorter); then call aioz_complete_audio_upload. aioz_upload_audio does it all in one call.",
+    "Upload part `index` of a local file into an audio object; parts go in order, then aioz_complete_audio_upload. aioz_upload_audio does it all.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   input: z.object({
@@ -177,25 +172,17 @@ export const uploadAudioPart = defineProcedure({
 
 const uploadInput = z
   .object({
-    file_path: filePath.optional().describe("Local file to upload, inside MEDIAGATE_FILE_ROOTS; or give url"),
-    url: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(
-        "http(s) URL, streamed through, not stored; or give file_path. Needs Content-Length unless the file fits in one part",
-      ),
-    title: title.optional().describe(`New audio's title, ≤${maxTitleLength} chars; default the file name`),
-    audio_id: audioId.optional().describe("Existing audio to upload into (to resume); up to 128 characters"),
+    file_path: filePath.optional().describe("Local file; or url"),
+    url: z.string().min(1).optional().describe("http(s) URL; or file_path"),
+    title: title.optional().describe(`Title, ≤${maxTitleLength} chars; default the file name`),
+    audio_id: audioId.optional().describe("Audio to upload into (to resume), ≤128 chars"),
     description: description.optional(),
     is_public: z.boolean().optional().describe("Public; default true"),
     metadata: metadata.optional(),
     tags: tags.optional(),
-    qualities: z.array(quality).min(1).optional().describe("Transcoding outputs; default the provider's"),
+    qualities: qualities.optional(),
     chunk_size_bytes: chunkSize,
-    start_index: partNumber
-      .default(1)
-      .describe("First part number to send (from 1), to resume with audio_id; default 1"),
+    start_index: partNumber.default(1).describe("First part to send, to resume with audio_id; default 1"),
     wait_s: waitSeconds,
   })
   .refine((input) => (input.file_path === undefined) !== (input.url === undefined), {
@@ -282,7 +269,7 @@ export const uploadAudio = defineProcedure({
   name: "aioz_upload_audio",
   title: "Upload an audio file to AIOZ",
   description:
-    "Upload an audio file in one call from file_path (inside MEDIAGATE_FILE_ROOTS) or an http(s) url: creates the audio object (unless audio_id is given), sends every part, completes; returns the transcoding job (waits up to wait_s). A failed part's error gives the call that resumes.",
+    "Upload a local file or an http(s) url in one call: create the audio (unless audio_id), send every part, complete; returns the transcoding job. A failed part's error says how to resume.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   input: uploadInput,

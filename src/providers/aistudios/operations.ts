@@ -13,7 +13,7 @@ function labelName(value: unknown): string | undefined {
 const listModels = defineEndpoint({
   name: "aistudios_list_models",
   title: "List AI Studios voice models",
-  description: "The AI models whose voices aistudios_export_audio can speak with, and their clothes.",
+  description: "The AI models (voices) for aistudios_export_audio.",
   toolset: "aistudios",
   see: docs,
   route: "GET /api/odin/v3/model",
@@ -65,20 +65,23 @@ const exportAudio = defineEndpoint({
   name: "aistudios_export_audio",
   title: "Text to speech in an AI model's voice",
   description:
-    "Create an audio file of `text` read in a model's voice (spends credits). The text must be in `language`, one the model speaks. Returns a download URL.",
+    "Text to speech in a model's voice (spends credits); returns a download URL. The model must speak `language`.",
   toolset: "aistudios",
   see: `${docs}/export-audio`,
   route: "POST /api/odin/v3/simple/audio",
   input: z.object({
+    // Refinements rather than `pattern`: the same rule and message, without a regex in every listing.
     language: z
       .string()
-      .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { error: "must be a BCP 47 tag such as en or ko" })
-      .describe("BCP 47 tag of the text's language, e.g. en, ko"),
+      .refine((value) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value), {
+        error: "must be a BCP 47 tag such as en or ko",
+      })
+      .describe("BCP 47 tag, e.g. en, ko"),
     text: z.string().trim().min(1, { error: "must not be empty" }).describe("Text to read"),
     model: z
       .string()
-      .regex(/^[A-Za-z0-9_-]+$/, { error: "must be a model id such as M000045058" })
-      .describe("Model id, e.g. M000045058 (see aistudios_list_models)"),
+      .refine((value) => /^[A-Za-z0-9_-]+$/.test(value), { error: "must be a model id such as M000045058" })
+      .describe("Model id, e.g. M000045058"),
   }),
   output: z.object({
     file_name: z.string(),

@@ -21,7 +21,7 @@ const timelineSegment = z
 const listVideos = defineEndpoint({
   name: "videodb_list_videos",
   title: "List VideoDB videos",
-  description: "List the videos of a VideoDB collection with their ids, lengths and stream URLs.",
+  description: "Videos of a VideoDB collection, with stream URLs.",
   toolset: "videodb",
   see: `${docs}/video/list_videos`,
   // The collection routes as video-db/videodb-python `openapi.yaml` lists them, with a trailing slash. The
@@ -43,7 +43,7 @@ const audioSummary = z.object({ id: z.string(), name: z.string(), length: z.numb
 const listAudios = defineEndpoint({
   name: "videodb_list_audios",
   title: "List VideoDB audios",
-  description: "List the audio files of a VideoDB collection with their ids and lengths.",
+  description: "Audio files of a VideoDB collection.",
   toolset: "videodb",
   see: `${docs}/audio/list_audios`,
   // Trailing slash as in video-db/videodb-python `openapi.yaml` (see videodb_list_videos).
@@ -88,8 +88,7 @@ const createStream: Endpoint = {
 const generateStream = defineProcedure({
   name: "videodb_generate_stream",
   title: "Get a video's HLS stream URL",
-  description:
-    "HLS stream URL of a VideoDB video: the whole video (its own stream) or a timeline of segments in order.",
+  description: "Stream URL of a VideoDB video, whole or a timeline of segments.",
   toolset: "videodb",
   see: `${docs}/video/stream`,
   input: z.object({
@@ -98,9 +97,9 @@ const generateStream = defineProcedure({
       .array(timelineSegment)
       .min(1)
       .optional()
-      .describe("[[start, end], …] in seconds, 0 <= start < end; omit for the whole video"),
-    format: z.enum(["mp4", "webm", "hls"]).optional().describe("mp4, webm or hls"),
-    quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
+      .describe("[[start, end], …] seconds, 0 <= start < end; omit for all"),
+    format: z.enum(["mp4", "webm", "hls"]).optional().describe("Format"),
+    quality: z.enum(["low", "medium", "high"]).optional().describe("Quality"),
   }),
   output: z.object({ stream_url: z.string(), player_url: z.string().optional() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -134,7 +133,7 @@ const generateStream = defineProcedure({
 const generateAudioUrl = defineEndpoint({
   name: "videodb_generate_audio_url",
   title: "Get a VideoDB audio URL",
-  description: "Streaming/download URL of a VideoDB audio file.",
+  description: "Stream/download URL of a VideoDB audio file.",
   toolset: "videodb",
   see: `${docs}/audio/generate_url`,
   route: "POST /audio/{audio_id}/generate_url",
@@ -142,8 +141,8 @@ const generateAudioUrl = defineEndpoint({
   input: z.object({
     audio_id: audioId,
     collection_id: collectionId,
-    format: z.enum(["mp3", "wav", "flac"]).optional().describe("mp3, wav or flac"),
-    quality: z.enum(["low", "medium", "high"]).optional().describe("low, medium or high"),
+    format: z.enum(["mp3", "wav", "flac"]).optional().describe("Format"),
+    quality: z.enum(["low", "medium", "high"]).optional().describe("Quality"),
   }),
   output: z.object({ url: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -168,7 +167,7 @@ const generateVideo = defineEndpoint({
   name: "videodb_generate_video",
   title: "Generate a video with AI",
   description:
-    "Start AI video generation from a text prompt (spends credits). Returns a job; when done its result has video_id and stream_url. Waits up to wait_s first.",
+    "Generate an AI video from a prompt (spends credits); returns a job whose result has video_id and stream_url.",
   toolset: "videodb",
   see: `${docs}/collection/generate_video`,
   route: "POST /collection/{collection_id}/generate/video/",
@@ -180,11 +179,11 @@ const generateVideo = defineEndpoint({
       .min(5, { error: "must be 5 to 8 seconds" })
       .max(8, { error: "must be 5 to 8 seconds" })
       .default(5)
-      .describe("Seconds, integer 5-8; default 5"),
+      .describe("Seconds, 5-8; default 5"),
     callback_url: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
       .optional()
-      .describe("http(s) webhook called when done"),
+      .describe("http(s) URL called when done"),
     wait_s: waitSeconds,
   }),
   output: z.object({ job: jobSchema }),

@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { loadSettings } from "../../src/config.js";
+import { configureLog } from "../../src/log.js";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
+import { createRuntime, createServer } from "../../src/server.js";
+import { type ToolOutcome, testBasePaths } from "./harness.js";
+
+export interface InProcessOptions {
+  sandbox?: SandboxOptions;
+  /** Extra or overriding environment for the server; a value of "" removes the variable. */
+  env?: Record<string, string>;
+  /** The CLI's tool selection flags: `--toolsets a,b` and `--read-only`. */
+  args?: string[];
+  /** Start the server without the sandbox's credentials. */
+  withoutCredentials?: boolean;
+}
+
+/** The same surface as the process harness, less what only a process has (its stderr). */
+export interface InProcessHarness {
+  sandbox: Sandbox;
+  client: Client;
+  /** A directory inside MEDIAGATE_FILE_ROOTS for test files. */
+  filesDir: string;
+  /** Every tool result text seen so far, for checks across a whole file (no secrets anywhere). */
+  transcript: string[];
+  /** Forgets every request the three emulators have recorded. */
+  clearRequests(): void;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: Parameters<Client["callTool"]>[2],
+  ): Promise<ToolOutcome>;
+  close(): Promise<void>;
+}
+
+/** Secrets of every harness this process started: the log module keeps one list for the process. */
+const knownSecrets = new Set<string>();
+
+/**
+ * The sandbox's emulators on loopback and the server from `createServer` in this process, reached through
+ * the SDK's Client over its in-memory transport: every request still crosses the real client, the real
+ * server, the real provider client and real HTTP, with no build step and one process to debug.
+ * Process-level behaviour (stdio, HTTP transport, stderr, start-up) stays with `startHarness`.
+ */
+export async function startInProcess(options: InProcessOptions = {}): Promise<InProcessHarness> {
+  const sandbox = await startSandbox({ jobDurationMs: 300, ...options.sandbox, basePaths: testBasePaths });
+  const filesDir = await mkdtemp(path.join(os.tmpdir(), "mediagate-files-"));
+  const env: Record<string, string> = {
+    ...(options.withoutCredentials
+      ? Object.fromEntries(Object.entries(sandbox.env()).filter(([key]) => key.endsWith("_BASE_URL")))
+      : sandbox.env()),
+    MEDIAGATE_FILE_ROOTS: filesDir,
+    ...options.env,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === "") delete env[key];
+  const { values } = parseArgs({
+    args: options.args ?? [],
+    options: { toolsets: { type: "string" }, "read-only": { type: "boolean" } },
+    strict: true,
+  });
+  const settings = await loadSettings(env, { toolsets: values.toolsets, readOnly: values["read-only"] });
+  for (const secret of settings.secrets) knownSecrets.add(secret);
+  // Log lines would land in the test runner's output; the process tests check them on a real stderr.
+  configureLog(env.MEDIAGATE_LOG_LEVEL ?? "silent", [...knownSecrets]);
+  const server = createServer(createRuntime(settings));
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: "mediagate-test", version: "1.0.0" });
+  await client.connect(clientTransport);
+  const transcript: string[] = [];
+  return {
+    sandbox,
+    client,
+    filesDir,
+    transcript,
+    clearRequests() {
+      sandbox.videodb.clearRequests();
+      sandbox.aioz.clearRequests();
+      sandbox.aistudios.clearRequests();
+    },
+    async call(name, args = {}, requestOptions) {
+      const result = (await client.callTool(
+        { name, arguments: args },
+        undefined,
+        requestOptions,
+      )) as CallToolResult;
+      const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
+      transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
+      return {
+        result,
+        isError: result.isError === true,
+        text,
+        structured: result.structuredContent as Record<string, unknown> | undefined,
+      };
+    },
+    async close() {
+      await client.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+      await sandbox.close();
+      await rm(filesDir, { recursive: true, force: true });
+    },
+  };
+}
