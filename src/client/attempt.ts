@@ -150,12 +150,17 @@ export class HttpAttempts {
             ? this.redirectTarget(req, url, status, responseHeaders, redirects, credentials)
             : undefined;
         if (!next) break;
-        log("debug", "following provider redirect", {
-          provider: this.profile.id,
-          status,
-          from: url.pathname,
-          to: next.pathname,
-        });
+        log(
+          "debug",
+          "following provider redirect",
+          {
+            provider: this.profile.id,
+            status,
+            from: url.pathname,
+            to: next.pathname,
+          },
+          req.signal,
+        );
         url = next;
       }
     } catch (error) {
@@ -185,13 +190,18 @@ export class HttpAttempts {
       clearTimeout(timer);
       req.signal?.removeEventListener("abort", onCancel);
     }
-    log("debug", "provider request", {
-      provider: this.profile.id,
-      method: req.method,
-      path: url.pathname,
-      status,
-      ms: Math.round(performance.now() - started),
-    });
+    log(
+      "debug",
+      "provider request",
+      {
+        provider: this.profile.id,
+        method: req.method,
+        path: url.pathname,
+        status,
+        ms: Math.round(performance.now() - started),
+      },
+      req.signal,
+    );
     return { status: status as number, text, headers: responseHeaders };
   }
 
@@ -247,12 +257,17 @@ export class HttpAttempts {
     if (!location) return undefined;
     const shown = location.slice(0, 200);
     const refuse = (why: string, remedy: string): never => {
-      log("warn", "provider redirect refused", {
-        provider: this.profile.id,
-        status,
-        from: from.pathname,
-        reason: redact(why, credentials),
-      });
+      log(
+        "warn",
+        "provider redirect refused",
+        {
+          provider: this.profile.id,
+          status,
+          from: from.pathname,
+          reason: redact(why, credentials),
+        },
+        req.signal,
+      );
       throw new MediagateError("rejected", "redirected", {
         provider: name,
         status,
@@ -291,23 +306,37 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
-async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy?: () => void },
-  cap: number,
-  provider: string,
-) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > cap) {
-      body.destroy?.();
-      throw new MediagateError("bad_response", `answer larger than ${Math.round(cap / 1024 / 1024)} MiB`, {
-        provider,
-        remedy: remedyFor("bad_response", ""),
-      });
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * The answer's body as text, refused past `cap` bytes. Read with stream events rather than `for await`:
+ * the async iterator costs about 16 µs a call in profiles, for an answer that is one chunk nearly always.
+ */
+function readCapped(body: Readable, cap: number, provider: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > cap) {
+        body.destroy();
+        reject(
+          new MediagateError("bad_response", `answer larger than ${Math.round(cap / 1024 / 1024)} MiB`, {
+            provider,
+            remedy: remedyFor("bad_response", ""),
+          }),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once("end", () =>
+      resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8")),
+    );
+    body.once("error", reject);
+    // Closed with neither an end nor an error: the answer broke off (after "end" this changes nothing).
+    body.once("close", () =>
+      reject(
+        Object.assign(new Error("the answer closed before its end"), { code: "ERR_STREAM_PREMATURE_CLOSE" }),
+      ),
+    );
+  });
 }

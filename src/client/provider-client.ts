@@ -80,7 +80,12 @@ export class ProviderClient {
     } catch (error) {
       // A cached token the provider no longer accepts: get a fresh one once.
       if (error instanceof MediagateError && error.kind === "auth" && this.authenticator.invalidate) {
-        log("info", "token refused; exchanging the credentials again", { provider: this.provider.id });
+        log(
+          "info",
+          "token refused; exchanging the credentials again",
+          { provider: this.provider.id },
+          req.signal,
+        );
         this.authenticator.invalidate();
         const fresh = await this.authenticator.headers(exchange, req.signal);
         return await this.execute(budgeted, fresh);
@@ -112,13 +117,18 @@ export class ProviderClient {
         const left = (req.deadline ?? Number.POSITIVE_INFINITY) - Date.now();
         const wait = retryAfterFailure(error, attempt, safe, left, this.policy);
         if (wait === undefined) throw error;
-        log("info", "retrying provider request", {
-          provider: this.provider.id,
-          path: req.path,
-          attempt,
-          delayMs: wait,
-          status: (error as MediagateError).status,
-        });
+        log(
+          "info",
+          "retrying provider request",
+          {
+            provider: this.provider.id,
+            path: req.path,
+            attempt,
+            delayMs: wait,
+            status: (error as MediagateError).status,
+          },
+          req.signal,
+        );
         await delay(wait, req.signal).catch(() => {
           throw this.attempts.stopped(req.signal);
         });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { delay } from "../delay.js";
 import { cancelledError, describeError, MediagateError } from "../errors.js";
-import { log } from "../log.js";
+import { followLogs, log } from "../log.js";
 import type { ToolContext } from "../tools/operation.js";
 import type { ProviderId } from "../types.js";
 import { type Job, jobId, parseJobId } from "./job.js";
@@ -86,6 +86,7 @@ export async function waitWithin(
   const started = Date.now();
   const deadline = AbortSignal.timeout(seconds * 1000);
   const stop = AbortSignal.any([context.signal, deadline]);
+  followLogs(stop, context.signal);
   const minimum = context.jobSource(job.provider).minPollIntervalMs;
   const polling: ToolContext = { ...context, signal: stop };
   let current = job;
@@ -104,12 +105,17 @@ export async function waitWithin(
       if (deadline.aborted) break;
       if (!isTransient(error)) throw error;
       providerDelayMs = error.retryAfterMs ?? 0;
-      log("warn", "job poll failed; waiting continues", {
-        job: job.id,
-        poll,
-        error: describeError(error, []),
-        ...(providerDelayMs > 0 ? { retryAfterMs: providerDelayMs } : {}),
-      });
+      log(
+        "warn",
+        "job poll failed; waiting continues",
+        {
+          job: job.id,
+          poll,
+          error: describeError(error, []),
+          ...(providerDelayMs > 0 ? { retryAfterMs: providerDelayMs } : {}),
+        },
+        context.signal,
+      );
     }
     nextPauseMs = Math.max(pollInterval(poll + 1, minimum), providerDelayMs);
     const elapsed = (Date.now() - started) / 1000;

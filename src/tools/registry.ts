@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { cancelledError, MediagateError } from "../errors.js";
-import { withClientLog } from "../log.js";
+import { routeLogs } from "../log.js";
 import { playerToolMeta } from "../player/resource.js";
 import type { ProviderId, ToolsetId } from "../types.js";
 import { runOperation } from "./execute.js";
@@ -49,7 +49,8 @@ export function callOperation(
   context: ToolContext,
   secrets: readonly string[],
 ): Promise<CallToolResult> {
-  return withClientLog(context.clientLog, () => runCall(operation, args, context, secrets));
+  routeLogs(context.signal, context.clientLog);
+  return runCall(operation, args, context, secrets);
 }
 
 async function runCall(

@@ -34,9 +34,8 @@ export function tokenExchange(appId: string, userKey: string): Authenticator {
             token
               ? "refreshing the AI Studios token"
               : "exchanging the AI Studios app id and user key for a token",
-            {
-              provider: "aistudios",
-            },
+            { provider: "aistudios" },
+            signal,
           );
           try {
             const data = asRecord(
