@@ -328,15 +328,19 @@ function readCapped(body: Readable, cap: number, provider: string): Promise<stri
       }
       chunks.push(chunk);
     });
-    body.once("end", () =>
-      resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8")),
-    );
+    let ended = false;
+    body.once("end", () => {
+      ended = true;
+      resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8"));
+    });
     body.once("error", reject);
-    // Closed with neither an end nor an error: the answer broke off (after "end" this changes nothing).
-    body.once("close", () =>
+    // Closed with neither an end nor an error: the answer broke off. (The error is made only then: an
+    // Error's stack trace is costly, and "close" follows every "end".)
+    body.once("close", () => {
+      if (ended) return;
       reject(
         Object.assign(new Error("the answer closed before its end"), { code: "ERR_STREAM_PREMATURE_CLOSE" }),
-      ),
-    );
+      );
+    });
   });
 }
