@@ -7,13 +7,18 @@ import { connect, floor, isMain, mediagate } from "./targets.js";
 export interface ConcurrencyOptions {
   /** Calls in flight at once. Default 64. */
   inFlight?: number;
-  /** Calls in all. Default 5000. */
+  /** Calls in all, for each side. Default 5000. */
   total?: number;
+  /** Rounds the calls are split into, the three sides taking turns within each. Default 5. */
+  rounds?: number;
 }
 
 export interface ConcurrencyResult {
   inFlight: number;
   total: number;
+  rounds: number;
+  /** mcp over direct in each round. */
+  roundRatios: number[];
   /** Through one MCP session over stdio. */
   mcp: { callsPerSecond: number; seconds: number; errors: number; firstError?: string };
   /** The same requests sent directly with undici from this process. */
@@ -29,6 +34,21 @@ export interface ConcurrencyResult {
   memory: { idle?: ProcessMemory; afterRun?: ProcessMemory };
   /** The build that ran (see bench/targets.ts). */
   build: string;
+}
+
+type Run = Awaited<ReturnType<typeof saturate>>;
+
+/** One side's rounds as one figure: every call over the time they took together. */
+function combine(runs: Run[], perRound: number) {
+  const seconds = runs.reduce((sum, run) => sum + run.seconds, 0);
+  const errors = runs.reduce((sum, run) => sum + run.errors, 0);
+  const firstError = runs.find((run) => run.firstError !== undefined)?.firstError;
+  return {
+    callsPerSecond: round((perRound * runs.length) / seconds),
+    seconds: round(seconds, 2),
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+  };
 }
 
 /** Runs `total` calls with `inFlight` of them outstanding at any time; counts failures instead of stopping. */
@@ -62,6 +82,7 @@ async function saturate(inFlight: number, total: number, call: () => Promise<voi
 export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<ConcurrencyResult> {
   const inFlight = options.inFlight ?? 64;
   const total = options.total ?? 5000;
+  const rounds = options.rounds ?? 5;
   const sandbox = await startRemoteSandbox();
   const target = mediagate(sandbox.env);
   const session = await connect(target);
@@ -88,16 +109,31 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
     await saturate(inFlight, 1000, viaMcp);
     await saturate(inFlight, 1000, viaFloor);
     await saturate(inFlight, 1000, direct.call);
-    const mcp = await saturate(inFlight, total, viaMcp);
+    // Interleaved rounds, each side first in turn: the machine's speed drifts over a run, and a side
+    // measured only at its start or end would carry that drift into the ratio.
+    const sides = { mcp: viaMcp, floor: viaFloor, direct: direct.call };
+    const order: (keyof typeof sides)[] = ["mcp", "floor", "direct"];
+    const perRound = Math.max(inFlight, Math.round(total / rounds));
+    const runs = { mcp: [] as Run[], floor: [] as Run[], direct: [] as Run[] };
+    const roundRatios: number[] = [];
+    for (let turnIndex = 0; turnIndex < rounds; turnIndex++) {
+      const turn = order.map((_, at) => order[(at + turnIndex) % order.length] as keyof typeof sides);
+      for (const side of turn) runs[side].push(await saturate(inFlight, perRound, sides[side]));
+      const last = (side: keyof typeof sides) => runs[side][turnIndex] as Run;
+      roundRatios.push(last("mcp").callsPerSecond / last("direct").callsPerSecond);
+    }
     const afterRun = await processMemory(session.pid);
-    const minimal = await saturate(inFlight, total, viaFloor);
-    const plain = await saturate(inFlight, total, direct.call);
+    const mcp = combine(runs.mcp, perRound);
+    const minimal = combine(runs.floor, perRound);
+    const plain = combine(runs.direct, perRound);
     return {
       inFlight,
-      total,
+      total: perRound * rounds,
+      rounds,
       mcp,
       direct: { callsPerSecond: plain.callsPerSecond, seconds: plain.seconds, errors: plain.errors },
       ratio: round(mcp.callsPerSecond / plain.callsPerSecond, 2),
+      roundRatios: roundRatios.map((ratio) => round(ratio, 2)),
       floor: {
         callsPerSecond: minimal.callsPerSecond,
         seconds: minimal.seconds,
