@@ -101,26 +101,31 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sandbox.aioz.clearRequests();
       sandbox.aistudios.clearRequests();
     },
-    async call(name, args = {}, requestOptions) {
-      const result = (await client.callTool(
-        { name, arguments: args },
-        undefined,
-        requestOptions,
-      )) as CallToolResult;
-      const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
-      transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
-      return {
-        result,
-        isError: result.isError === true,
-        text,
-        structured: result.structuredContent as Record<string, unknown> | undefined,
-      };
-    },
+    call: (name, args = {}, requestOptions) => callTool(client, transcript, name, args, requestOptions),
     async close() {
       await client.close().catch(() => undefined);
       await sandbox.close();
       await rm(filesDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Calls a tool through the SDK's client and reads its result as a user would; the text joins `transcript`. */
+export async function callTool(
+  client: Client,
+  transcript: string[],
+  name: string,
+  args: Record<string, unknown>,
+  options?: Parameters<Client["callTool"]>[2],
+): Promise<ToolOutcome> {
+  const result = (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+  const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
+  transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
+  return {
+    result,
+    isError: result.isError === true,
+    text,
+    structured: result.structuredContent as Record<string, unknown> | undefined,
   };
 }
 

@@ -4,12 +4,11 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { loadSettings } from "../../src/config.js";
 import { configureLog } from "../../src/log.js";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 import { createRuntime, createServer } from "../../src/server.js";
-import { type ToolOutcome, testBasePaths } from "./harness.js";
+import { callTool, type ToolOutcome, testBasePaths } from "./harness.js";
 
 export interface InProcessOptions {
   sandbox?: SandboxOptions;
@@ -84,21 +83,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
       sandbox.aioz.clearRequests();
       sandbox.aistudios.clearRequests();
     },
-    async call(name, args = {}, requestOptions) {
-      const result = (await client.callTool(
-        { name, arguments: args },
-        undefined,
-        requestOptions,
-      )) as CallToolResult;
-      const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
-      transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
-      return {
-        result,
-        isError: result.isError === true,
-        text,
-        structured: result.structuredContent as Record<string, unknown> | undefined,
-      };
-    },
+    call: (name, args = {}, requestOptions) => callTool(client, transcript, name, args, requestOptions),
     async close() {
       await client.close().catch(() => undefined);
       await server.close().catch(() => undefined);
@@ -106,4 +91,22 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
       await rm(filesDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The sandbox with each provider's other way of authenticating (AIOZ's key pair, AI Studios' app id and
+ * user key), and every job failing, so failed jobs can be checked too.
+ */
+export function startWithAlternativeCredentials(): Promise<InProcessHarness> {
+  return startInProcess({
+    sandbox: { jobDurationMs: 100, failureRate: 1 },
+    env: {
+      AIOZ_STREAM_TOKEN: "",
+      AIOZ_STREAM_PUBLIC_KEY: "sandbox-aioz-public",
+      AIOZ_STREAM_SECRET_KEY: "sandbox-aioz-secret",
+      AISTUDIOS_API_KEY: "",
+      AISTUDIOS_APP_ID: "sandbox-app",
+      AISTUDIOS_USER_KEY: "sandbox-user-key",
+    },
+  });
 }

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { SANDBOX_SEED } from "../../src/sandbox/index.js";
 import { testBasePaths } from "../helpers/harness.js";
-import { type InProcessHarness, startInProcess } from "../helpers/in-process.js";
+import {
+  type InProcessHarness,
+  startInProcess,
+  startWithAlternativeCredentials,
+} from "../helpers/in-process.js";
 import { failed, onlyRequest, routesOf, succeeded } from "../helpers/outcome.js";
 
 const studioPath = (route: string) => `${testBasePaths.aistudios}${route}`;
@@ -70,18 +74,7 @@ describe("alternative credentials", () => {
   let alt: InProcessHarness;
 
   before(async () => {
-    alt = await startInProcess({
-      // Every job fails here, so failed jobs can be checked too.
-      sandbox: { jobDurationMs: 100, failureRate: 1 },
-      env: {
-        AIOZ_STREAM_TOKEN: "",
-        AIOZ_STREAM_PUBLIC_KEY: "sandbox-aioz-public",
-        AIOZ_STREAM_SECRET_KEY: "sandbox-aioz-secret",
-        AISTUDIOS_API_KEY: "",
-        AISTUDIOS_APP_ID: "sandbox-app",
-        AISTUDIOS_USER_KEY: "sandbox-user-key",
-      },
-    });
+    alt = await startWithAlternativeCredentials();
   });
 
   after(async () => {
