@@ -28,7 +28,7 @@ beforeEach(() => {
 });
 
 describe("VideoDB tools", () => {
-  it("videodb_list_videos sends GET /video?collection_id=default with x-access-token and turns a string length into a number", async () => {
+  it("videodb_list_videos sends GET /video/?collection_id=default with x-access-token and turns a string length into a number", async () => {
     const videos = succeeded(await h.call("videodb_list_videos")).videos as Record<string, unknown>[];
     const request = onlyRequest(h.sandbox.videodb.requests);
     assert.equal(request.method, "GET");
@@ -59,7 +59,7 @@ describe("VideoDB tools", () => {
     assert.deepEqual(onlyRequest(h.sandbox.videodb.requests).query, { collection_id: "default" });
   });
 
-  it("videodb_list_audios sends GET /audio?collection_id=default and returns ids, names and numeric lengths", async () => {
+  it("videodb_list_audios sends GET /audio/?collection_id=default and returns ids, names and numeric lengths", async () => {
     const result = succeeded(await h.call("videodb_list_audios"));
     const request = onlyRequest(h.sandbox.videodb.requests);
     assert.equal(request.method, "GET");
