@@ -6,9 +6,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { loadSettings } from "../../src/config.js";
 import { configureLog } from "../../src/log.js";
-import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
+import { type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 import { createRuntime, createServer } from "../../src/server.js";
-import { callTool, type ToolOutcome, testBasePaths } from "./harness.js";
+import { callTool, type Harness, testBasePaths } from "./harness.js";
 
 export interface InProcessOptions {
   sandbox?: SandboxOptions;
@@ -21,22 +21,7 @@ export interface InProcessOptions {
 }
 
 /** The same surface as the process harness, less what only a process has (its stderr). */
-export interface InProcessHarness {
-  sandbox: Sandbox;
-  client: Client;
-  /** A directory inside MEDIAGATE_FILE_ROOTS for test files. */
-  filesDir: string;
-  /** Every tool result text seen so far, for checks across a whole file (no secrets anywhere). */
-  transcript: string[];
-  /** Forgets every request the three emulators have recorded. */
-  clearRequests(): void;
-  call(
-    name: string,
-    args?: Record<string, unknown>,
-    options?: Parameters<Client["callTool"]>[2],
-  ): Promise<ToolOutcome>;
-  close(): Promise<void>;
-}
+export type InProcessHarness = Omit<Harness, "stderr">;
 
 /** Secrets of every harness this process started: the log module keeps one list for the process. */
 const knownSecrets = new Set<string>();
