@@ -5,7 +5,7 @@ import { log } from "../log.js";
 import type { HttpRequest, ProviderProfile } from "../types.js";
 import type { Answer } from "./interpret.js";
 import { isSafeToRepeat } from "./retry.js";
-import { joinUrl } from "./route.js";
+import { type ApiBase, apiBase, requestPath } from "./route.js";
 
 // undici is loaded on the first provider request, not at start-up: it is a large share of the time a
 // client waits for tools/list, and listing tools needs no HTTP client.
@@ -48,7 +48,7 @@ export interface AttemptLimits {
  */
 export class HttpAttempts {
   private readonly profile: Pick<ProviderProfile, "id" | "name">;
-  private readonly baseUrl: string;
+  private readonly base: ApiBase;
   /** The shared pool, set on the first request, unless one was given. */
   private dispatcher: Dispatcher | undefined;
   private readonly timeoutMs: number;
@@ -63,7 +63,7 @@ export class HttpAttempts {
     dispatcher?: Dispatcher,
   ) {
     this.profile = profile;
-    this.baseUrl = baseUrl;
+    this.base = apiBase(baseUrl);
     this.dispatcher = dispatcher;
     this.timeoutMs = limits.timeoutMs;
     this.budgetMs = limits.budgetMs;
@@ -93,27 +93,26 @@ export class HttpAttempts {
     if (leftMs <= 0) throw this.timeoutError("budget", req);
     const timeoutMs = Math.min(ownLimitMs, leftMs);
     const limit: "attempt" | "budget" = timeoutMs < ownLimitMs ? "budget" : "attempt";
-    let url = joinUrl(this.baseUrl, req.path, req.query);
+    let origin = this.base.origin;
+    let path = requestPath(this.base, req.path, req.query);
     const started = performance.now();
     let status: number | undefined;
-    let text = "";
-    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    let answer: Answer | undefined;
     // The credentials of this request (an exchanged token included) never reach an error message.
     const credentials = Object.values(authHeaders);
-    const { request, errors: undiciErrors } = await loadUndici();
+    const { errors: undiciErrors } = await loadUndici();
     this.dispatcher ??= await defaultDispatcher();
-    // One controller and one timer per attempt, redirects included: AbortSignal.timeout with
-    // AbortSignal.any costs several times as much on every request and keeps its signals alive until a
-    // garbage collection.
-    const controller = new AbortController();
+    // One timer and one listener per attempt, redirects included. The exchange runs through undici's
+    // dispatch with a handler of its own (AnswerReader), not through request(): no body stream, no abort
+    // signal handed down (each costs more than the rest of the attempt in profiles).
+    let reader: AnswerReader | undefined;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+      reader?.stop(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
     }, timeoutMs);
-    const onCancel = () => controller.abort(req.signal?.reason);
+    const onCancel = () => reader?.stop(req.signal?.reason);
     req.signal?.addEventListener("abort", onCancel, { once: true });
-    if (req.signal?.aborted) onCancel();
     try {
       for (let redirects = 0; ; redirects++) {
         const headers: Record<string, string> = {
@@ -131,23 +130,28 @@ export class HttpAttempts {
           headers["content-type"] = req.stream.contentType;
           if (req.stream.length !== undefined) headers["content-length"] = String(req.stream.length);
         }
-        status = undefined;
-        const response = await request(url, {
-          method: req.method,
-          headers,
-          body,
-          signal: controller.signal,
-          dispatcher: this.dispatcher,
-          headersTimeout: timeoutMs,
-          // undici's body timeout is the longest pause between two pieces of the body: the stall rule.
-          bodyTimeout: this.stallMs,
-        });
-        status = response.statusCode;
-        responseHeaders = response.headers;
-        text = await readCapped(response.body, this.maxResponseBytes, name);
+        reader = new AnswerReader(this.maxResponseBytes, name);
+        this.dispatcher.dispatch(
+          {
+            origin,
+            path,
+            method: req.method,
+            headers,
+            body,
+            headersTimeout: timeoutMs,
+            // undici's body timeout is the longest pause between two pieces of the body: the stall rule.
+            bodyTimeout: this.stallMs,
+          },
+          reader,
+        );
+        // Stopped while it was being sent out (a cancel, the timer): stop this hop too.
+        if (req.signal?.aborted) reader.stop(req.signal.reason);
+        else if (timedOut) reader.stop(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+        answer = await reader.answer;
+        status = answer.status;
         const next =
           status >= 300 && status < 400
-            ? this.redirectTarget(req, url, status, responseHeaders, redirects, credentials)
+            ? this.redirectTarget(req, new URL(path, origin), status, answer.headers, redirects, credentials)
             : undefined;
         if (!next) break;
         log(
@@ -156,16 +160,18 @@ export class HttpAttempts {
           {
             provider: this.profile.id,
             status,
-            from: url.pathname,
+            from: pathname(path),
             to: next.pathname,
           },
           req.signal,
         );
-        url = next;
+        origin = next.origin;
+        path = `${next.pathname}${next.search}`;
       }
     } catch (error) {
       if (error instanceof MediagateError) throw error;
       if (req.signal?.aborted) throw this.stopped(req.signal);
+      status = reader?.status;
       if (timedOut || error instanceof undiciErrors.HeadersTimeoutError) {
         throw this.timeoutError(limit, req, timeoutMs, status, error);
       }
@@ -181,7 +187,7 @@ export class HttpAttempts {
           { provider: name, remedy: this.afterPartialAnswer(req, "network"), cause: error },
         );
       }
-      throw new MediagateError("network", `could not reach ${url.origin}${code ? ` (${code})` : ""}`, {
+      throw new MediagateError("network", `could not reach ${origin}${code ? ` (${code})` : ""}`, {
         provider: name,
         remedy: remedyFor("network", ""),
         cause: error,
@@ -196,13 +202,13 @@ export class HttpAttempts {
       {
         provider: this.profile.id,
         method: req.method,
-        path: url.pathname,
+        path: pathname(path),
         status,
         ms: Math.round(performance.now() - started),
       },
       req.signal,
     );
-    return { status: status as number, text, headers: responseHeaders };
+    return answer;
   }
 
   /** What to do after an answer that began and never ended: an unsafe request may have been carried out. */
@@ -306,41 +312,94 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
+/** The path of a request target, without its query. */
+function pathname(target: string): string {
+  const query = target.indexOf("?");
+  return query === -1 ? target : target.slice(0, query);
+}
+
 /**
- * The answer's body as text, refused past `cap` bytes. Read with stream events rather than `for await`:
- * the async iterator costs about 16 µs a call in profiles, for an answer that is one chunk nearly always.
+ * Reads one exchange as undici delivers it: status, headers, and the body as text, refused past `cap`
+ * bytes. `stop` ends the exchange at once (a cancel, a time limit): the request is aborted if it is under
+ * way, or as soon as it starts if it is still waiting for a connection, and the answer fails now either way.
  */
-function readCapped(body: Readable, cap: number, provider: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > cap) {
-        body.destroy();
-        reject(
-          new MediagateError("bad_response", `answer larger than ${Math.round(cap / 1024 / 1024)} MiB`, {
-            provider,
-            remedy: remedyFor("bad_response", ""),
-          }),
-        );
-        return;
-      }
-      chunks.push(chunk);
+class AnswerReader implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<Answer>;
+  /** The status of the answer, once its headers came. */
+  status: number | undefined;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private controller: Dispatcher.DispatchController | undefined;
+  private stopReason: Error | undefined;
+  private settled = false;
+  private resolve!: (answer: Answer) => void;
+  private reject!: (error: unknown) => void;
+  private readonly cap: number;
+  private readonly provider: string;
+
+  constructor(cap: number, provider: string) {
+    this.cap = cap;
+    this.provider = provider;
+    this.answer = new Promise<Answer>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
     });
-    let ended = false;
-    body.once("end", () => {
-      ended = true;
-      resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8"));
-    });
-    body.once("error", reject);
-    // Closed with neither an end nor an error: the answer broke off. (The error is made only then: an
-    // Error's stack trace is costly, and "close" follows every "end".)
-    body.once("close", () => {
-      if (ended) return;
-      reject(
-        Object.assign(new Error("the answer closed before its end"), { code: "ERR_STREAM_PREMATURE_CLOSE" }),
+  }
+
+  stop(reason: unknown): void {
+    const error = reason instanceof Error ? reason : new DOMException("stopped", "AbortError");
+    if (this.controller) this.controller.abort(error);
+    else this.stopReason = error;
+    this.fail(error);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.stopReason) controller.abort(this.stopReason);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // An informational answer (100 Continue) comes before the real one.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.byteLength;
+    if (this.size > this.cap) {
+      const tooLarge = new MediagateError(
+        "bad_response",
+        `answer larger than ${Math.round(this.cap / 1024 / 1024)} MiB`,
+        { provider: this.provider, remedy: remedyFor("bad_response", "") },
       );
-    });
-  });
+      this.fail(tooLarge);
+      controller.abort(tooLarge);
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const chunks = this.chunks;
+    const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8");
+    this.resolve({ status: this.status as number, text, headers: this.headers });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
+  }
 }

@@ -36,18 +36,44 @@ export function fillPath(template: string, values: Record<string, unknown>): str
   });
 }
 
-/** Joins a base URL and a path, keeping the base's own path: `https://h/api` + `/media/x` → `https://h/api/media/x`. */
-export function joinUrl(base: string, path: string, query?: Record<string, string>): URL {
-  // A dot segment would be resolved away by the URL parser and silently change the route.
-  if (path.split("/").some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+/** Where a provider's API lives: its origin and the path prefix every request goes below. */
+export interface ApiBase {
+  /** `https://host:port`, as undici takes it. */
+  origin: string;
+  /** The base URL's own path without its trailing slash: `/api` for `https://h/api/`, "" for `https://h`. */
+  prefix: string;
+}
+
+/** The base URL parsed once per provider client, not on every request. */
+export function apiBase(baseUrl: string): ApiBase {
+  const url = new URL(baseUrl);
+  return { origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") };
+}
+
+/** A path made only of characters a path may carry unencoded (RFC 3986 pchar and "/"). */
+const plainPath = /^(?:\/[\w\-.~%!$&'()*+,;=:@]*)+$/;
+/** A `.` or `..` segment, also percent-encoded. */
+const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+
+/**
+ * The request target below the base: `{prefix}/media/x?key=value`, the base's own path kept (`https://h/api`
+ * + `/media/x` → `/api/media/x`). Built as a string, as undici sends it: parsing a URL and setting its parts
+ * costs more than the rest of building a request. Query values are form-encoded as URLSearchParams does.
+ */
+export function requestPath(base: ApiBase, path: string, query?: Record<string, string>): string {
+  // A dot segment would be resolved away by a URL parser on the way and silently change the route.
+  if (dotSegment.test(path)) {
     throw new MediagateError("invalid_input", `path ${path}: "." and ".." segments are refused`);
   }
-  const url = new URL(base);
-  url.pathname = url.pathname.replace(/\/+$/, "") + path;
-  url.search = "";
-  url.hash = "";
-  if (query) {
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  }
-  return url;
+  // Paths come filled and encoded (fillPath); any other character is encoded as a URL's path setter does.
+  const full = plainPath.test(path) ? base.prefix + path : encodedPath(base, path);
+  if (query === undefined) return full;
+  const search = new URLSearchParams(query).toString();
+  return search === "" ? full : `${full}?${search}`;
+}
+
+function encodedPath(base: ApiBase, path: string): string {
+  const url = new URL(base.origin);
+  url.pathname = base.prefix + path;
+  return url.pathname;
 }
