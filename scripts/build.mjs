@@ -28,6 +28,36 @@ const englishOnly = {
   },
 };
 
+/**
+ * The SDK's server makes its default JSON Schema validator (Ajv with ajv-formats, two copies of Ajv in
+ * all: over 360 KB, compiled at every start) unless it is given one, for checking answers to elicitation
+ * requests. mediagate elicits nothing and always gives its own (src/schema-validator.ts), so the default
+ * is left out of the server. Should the SDK move the module, the build fails here, so Ajv never comes back
+ * unnoticed.
+ */
+const withoutDefaultValidator = {
+  name: "sdk-server-without-ajv",
+  setup(builder) {
+    let replaced = 0;
+    builder.onResolve({ filter: /\/validation\/ajv-provider\.js$/ }, (args) => {
+      if (!args.importer.includes(path.join("@modelcontextprotocol", "sdk", "dist", "esm", "server"))) return;
+      replaced++;
+      return { path: "ajv-provider", namespace: "sdk-server-without-ajv" };
+    });
+    builder.onLoad({ filter: /.*/, namespace: "sdk-server-without-ajv" }, () => ({
+      contents:
+        "export class AjvJsonSchemaValidator { constructor() { throw new Error('this build has no Ajv: give the server a jsonSchemaValidator'); } }",
+    }));
+    builder.onEnd((result) => {
+      if (replaced === 0 && result.errors.length === 0) {
+        result.errors.push({
+          text: "the SDK's server no longer imports validation/ajv-provider.js: update sdk-server-without-ajv in scripts/build.mjs",
+        });
+      }
+    });
+  },
+};
+
 /** The view's script inlined into its page: hosts load a ui:// resource as one document, with no server behind it. */
 async function playerHtml() {
   const script = await build({
@@ -67,7 +97,7 @@ async function server(outdir, forBundle) {
     // cost); names stay, so stack traces and profiles still read.
     minifyWhitespace: true,
     // The server speaks English too: zod's other locales are a quarter of the bundle, compiled at every start.
-    plugins: [englishOnly],
+    plugins: [englishOnly, withoutDefaultValidator],
     logLevel: "warning",
     banner: { js: banner },
   });

@@ -1,13 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { allOperations, providerById } from "./catalog.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { Settings } from "./config.js";
 import { MediagateError } from "./errors.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
 import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
+import { zodSchemaValidator } from "./schema-validator.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
 import { registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
@@ -117,19 +116,6 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: C
   };
 }
 
-let ajv: AjvJsonSchemaValidator | undefined;
-/**
- * The SDK builds an Ajv instance for every server, only to check answers to elicitation requests; that is
- * most of what creating a server costs (stdio start-up, and every stateless HTTP request). mediagate
- * elicits nothing, so the instance is made on first use, once per process.
- */
-const schemaValidator: jsonSchemaValidator = {
-  getValidator(schema) {
-    ajv ??= new AjvJsonSchemaValidator();
-    return ajv.getValidator(schema);
-  },
-};
-
 /**
  * One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request.
  *
@@ -147,7 +133,7 @@ export function createServer(runtime: Runtime): McpServer {
     {
       capabilities: { tools: {}, logging: {}, tasks: tasksCapability },
       taskStore: tasks.store,
-      jsonSchemaValidator: schemaValidator,
+      jsonSchemaValidator: zodSchemaValidator,
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },
   );

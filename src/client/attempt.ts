@@ -100,7 +100,6 @@ export class HttpAttempts {
     let answer: Answer | undefined;
     // The credentials of this request (an exchanged token included) never reach an error message.
     const credentials = Object.values(authHeaders);
-    const { errors: undiciErrors } = await loadUndici();
     this.dispatcher ??= await defaultDispatcher();
     // One timer and one listener per attempt, redirects included. The exchange runs through undici's
     // dispatch with a handler of its own (AnswerReader), not through request(): no body stream, no abort
@@ -172,6 +171,7 @@ export class HttpAttempts {
       if (error instanceof MediagateError) throw error;
       if (req.signal?.aborted) throw this.stopped(req.signal);
       status = reader?.status;
+      const { errors: undiciErrors } = await loadUndici();
       if (timedOut || error instanceof undiciErrors.HeadersTimeoutError) {
         throw this.timeoutError(limit, req, timeoutMs, status, error);
       }
