@@ -414,33 +414,60 @@ describe("broken answers", () => {
 });
 
 describe("cancellation", () => {
+  /**
+   * A server whose time limits are far longer than any test: when the provider sees its connection closed,
+   * only the cancellation can have closed it.
+   */
+  let patient: Harness;
+  before(async () => {
+    patient = await harness({
+      env: { MEDIAGATE_REQUEST_TIMEOUT_MS: "600000", MEDIAGATE_REQUEST_BUDGET_MS: "600000" },
+    });
+  });
+
   it("stops an in-flight provider request when the client cancels, and sends no retry", async () => {
-    h.sandbox.videodb.inject({ route: "/video/", delayMs: requestTimeoutMs * 10, times: 3 });
+    const videodb = patient.sandbox.videodb;
+    videodb.clearRequests();
+    videodb.inject({ route: "/video/", delayMs: 600_000, times: 3 });
     const controller = new AbortController();
-    const call = h.call("videodb_list_videos", {}, { signal: controller.signal });
-    while (h.sandbox.videodb.requests.length === 0) await sleep(10);
+    const call = patient.call("videodb_list_videos", {}, { signal: controller.signal });
+    while (videodb.requests.length === 0) await sleep(10);
     controller.abort();
     await assert.rejects(call, /abort/i);
-    // Without the cancellation reaching the provider request, the per-attempt timeout would fire and the
-    // retry would arrive within this wait.
-    await sleep(requestTimeoutMs * 3);
-    assert.equal(h.sandbox.videodb.requests.length, 1);
-    h.sandbox.videodb.clearFaults();
-    succeeded(await h.call("videodb_list_videos"));
+    // The provider sees the request's connection closed: the cancellation reached the request itself.
+    await videodb.untilAbandoned(1);
+    assert.deepEqual(
+      videodb.abandoned.map((request) => `${request.method} ${request.route}`),
+      ["GET /video/"],
+    );
+    // A retry would follow the failed attempt after a backoff of at most a second.
+    await sleep(1500);
+    assert.equal(videodb.requests.length, 1);
+    videodb.clearFaults();
+    succeeded(await patient.call("videodb_list_videos"));
   });
 
   it("stops polling a job when the client cancels job_wait", async () => {
-    const started = succeeded(await h.call("videodb_generate_video", { prompt: "Cancel me", wait_s: 0 }));
+    const videodb = patient.sandbox.videodb;
+    const started = succeeded(
+      await patient.call("videodb_generate_video", { prompt: "Cancel me", wait_s: 0 }),
+    );
     const id = String((started.job as Record<string, unknown>).id);
-    h.sandbox.videodb.inject({ route: /^\/async-response\//, delayMs: requestTimeoutMs * 10, times: 10 });
-    h.sandbox.videodb.clearRequests();
+    videodb.inject({ route: /^\/async-response\//, delayMs: 600_000, times: 10 });
+    videodb.clearRequests();
     const controller = new AbortController();
-    const call = h.call("job_wait", { job_id: id, timeout_s: 30 }, { signal: controller.signal });
-    while (h.sandbox.videodb.requests.length === 0) await sleep(10);
+    const call = patient.call("job_wait", { job_id: id, timeout_s: 30 }, { signal: controller.signal });
+    while (videodb.requests.length === 0) await sleep(10);
     controller.abort();
     await assert.rejects(call, /abort/i);
-    await sleep(requestTimeoutMs * 3);
-    assert.equal(h.sandbox.videodb.requests.length, 1, routesOf(h.sandbox.videodb.requests).join(", "));
+    await videodb.untilAbandoned(1);
+    assert.deepEqual(
+      videodb.abandoned.map((request) => `${request.method} ${request.route}`),
+      [`GET /async-response/${id.replace(/^videodb:/, "")}`],
+    );
+    // The next poll would come a poll interval (at most 2 s) after the last answer.
+    await sleep(2500);
+    assert.equal(videodb.requests.length, 1, routesOf(videodb.requests).join(", "));
   });
 });
 

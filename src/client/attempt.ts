@@ -3,6 +3,7 @@ import type { Agent, Dispatcher } from "undici";
 import { cancelledError, MediagateError, redact, remedyFor } from "../errors.js";
 import { log } from "../log.js";
 import type { HttpRequest, ProviderProfile } from "../types.js";
+import { watchCancel } from "./cancel-watch.js";
 import type { Answer } from "./interpret.js";
 import { isSafeToRepeat } from "./retry.js";
 import { type ApiBase, apiBase, requestPath } from "./route.js";
@@ -101,17 +102,17 @@ export class HttpAttempts {
     // The credentials of this request (an exchanged token included) never reach an error message.
     const credentials = Object.values(authHeaders);
     this.dispatcher ??= await defaultDispatcher();
-    // One timer and one listener per attempt, redirects included. The exchange runs through undici's
-    // dispatch with a handler of its own (AnswerReader), not through request(): no body stream, no abort
-    // signal handed down (each costs more than the rest of the attempt in profiles).
+    // One timer per attempt, redirects included, and a cancelled call seen by the cancel watch. The
+    // exchange runs through undici's dispatch with a handler of its own (AnswerReader), not through
+    // request(): no body stream, no abort signal handed down (each costs more than the rest of the attempt
+    // in profiles).
     let reader: AnswerReader | undefined;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       reader?.stop(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
     }, timeoutMs);
-    const onCancel = () => reader?.stop(req.signal?.reason);
-    req.signal?.addEventListener("abort", onCancel, { once: true });
+    const unwatch = req.signal ? watchCancel(req.signal, (reason) => reader?.stop(reason)) : undefined;
     try {
       for (let redirects = 0; ; redirects++) {
         const headers: Record<string, string> = {
@@ -194,7 +195,7 @@ export class HttpAttempts {
       });
     } finally {
       clearTimeout(timer);
-      req.signal?.removeEventListener("abort", onCancel);
+      unwatch?.();
     }
     log(
       "debug",

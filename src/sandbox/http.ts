@@ -9,7 +9,6 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { delay } from "../delay.js";
 import { HttpError } from "./errors.js";
 import { type MultipartBody, multipartBoundary, parseMultipart } from "./multipart.js";
 import type { Emulator, Fault, RecordedRequest } from "./types.js";
@@ -184,6 +183,8 @@ async function readBody(
 /** A tiny HTTP server with a router, a request recorder and a fault injector; one per provider. */
 export abstract class HttpEmulator implements Emulator {
   readonly requests: RecordedRequest[] = [];
+  readonly abandoned: RecordedRequest[] = [];
+  private abandonWaiters: { count: number; resolve: () => void }[] = [];
   protected readonly host: string;
   protected readonly basePath: string;
   protected readonly storageDir: string | undefined;
@@ -210,6 +211,19 @@ export abstract class HttpEmulator implements Emulator {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.abandoned.length = 0;
+  }
+
+  untilAbandoned(count = 1): Promise<void> {
+    if (this.abandoned.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.abandonWaiters.push({ count, resolve }));
+  }
+
+  private noteAbandoned(request: RecordedRequest): void {
+    this.abandoned.push(request);
+    const ready = this.abandonWaiters.filter((waiter) => this.abandoned.length >= waiter.count);
+    this.abandonWaiters = this.abandonWaiters.filter((waiter) => !ready.includes(waiter));
+    for (const waiter of ready) waiter.resolve();
   }
 
   inject(fault: Fault): void {
@@ -360,6 +374,33 @@ export abstract class HttpEmulator implements Emulator {
     return fault;
   }
 
+  /**
+   * Holds an answer as the fault says: for its delay, or until its barrier opens (at most the delay, when
+   * it has one). Resolves false when the client leaves first: there is nobody left to answer.
+   */
+  private hold(fault: PendingFault, res: ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let held = true;
+      const end = (stayed: boolean) => {
+        if (!held) return;
+        held = false;
+        clearTimeout(timer);
+        res.off("close", left);
+        resolve(stayed);
+      };
+      const left = () => end(false);
+      res.once("close", left);
+      if (fault.delayMs) timer = setTimeout(() => end(true), fault.delayMs);
+      const barrier = fault.barrier;
+      if (barrier) {
+        barrier.arrived += 1;
+        if (barrier.arrived >= (fault.holdUntil ?? 0)) barrier.open();
+        barrier.opened.then(() => end(true));
+      }
+    });
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const { path, query } = splitTarget(req.url ?? "/");
@@ -388,6 +429,13 @@ export abstract class HttpEmulator implements Emulator {
       body: body.recorded,
       bodyBytes: counter.bytes,
     });
+    const recorded = this.requests[this.requests.length - 1] as RecordedRequest;
+    // The client closing the connection before the whole answer was sent (a cancel, a time limit) is
+    // recorded; a connection the emulator closes itself, as a fault, is not.
+    let closedHere = false;
+    res.once("close", () => {
+      if (!res.writableFinished && !closedHere) this.noteAbandoned(recorded);
+    });
 
     const tempPath = body.multipart?.file?.tempPath;
     try {
@@ -404,18 +452,9 @@ export abstract class HttpEmulator implements Emulator {
       const fault = this.takeFault(method, relative ?? path);
       const extra = { ...this.responseHeaders(), ...(fault?.headers ?? {}) };
       if (fault) {
-        if (fault.barrier) {
-          const barrier = fault.barrier;
-          barrier.arrived += 1;
-          if (barrier.arrived >= (fault.holdUntil ?? 0)) barrier.open();
-          let timer: NodeJS.Timeout | undefined;
-          const longest = new Promise<void>((resolve) => {
-            if (fault.delayMs) timer = setTimeout(resolve, fault.delayMs);
-          });
-          await Promise.race([barrier.opened, longest]);
-          clearTimeout(timer);
-        } else if (fault.delayMs) await delay(fault.delayMs);
+        if ((fault.barrier || fault.delayMs) && !(await this.hold(fault, res))) return;
         if (fault.drop) {
+          closedHere = true;
           req.socket.destroy();
           return;
         }
@@ -426,6 +465,7 @@ export abstract class HttpEmulator implements Emulator {
             "content-length": String(Buffer.byteLength(text)),
             ...extra,
           });
+          closedHere = true;
           res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
           return;
         }

@@ -109,6 +109,10 @@ export interface Emulator {
   /** "http://127.0.0.1:41234". */
   readonly origin: string;
   readonly requests: RecordedRequest[];
+  /** Recorded requests whose client closed the connection before the answer was sent, in that order. */
+  readonly abandoned: RecordedRequest[];
+  /** Resolves once `count` requests (default 1) have been abandoned since the last clearRequests(). */
+  untilAbandoned(count?: number): Promise<void>;
   clearRequests(): void;
   /** Faults are consumed first-in first-out by matching requests; a faulted request is still recorded. */
   inject(fault: Fault): void;
