@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { PassThrough, Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { SANDBOX_SEED, type Sandbox, startSandbox } from "../src/sandbox/index.js";
+import { successResult } from "../src/tools/result.js";
 import { BatchingStdioServerTransport } from "../src/transport/stdio.js";
 import { cliPath, testBasePaths } from "./helpers/harness.js";
 import { cleanEnv } from "./helpers/server-process.js";
@@ -39,6 +40,36 @@ describe("stdio transport", () => {
     await transport.send(message(4));
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(writes[1], [`${JSON.stringify(message(4))}\n`], "a later message leaves on its own");
+    await transport.close();
+  });
+
+  test("a tool's answer is written whole, its structuredContent from the JSON its text already carries", async () => {
+    const { stream, writes } = recordingStdout();
+    const transport = new BatchingStdioServerTransport(new PassThrough(), stream);
+    await transport.start();
+    const structured = { audio: { id: "a-1", title: 'Quotes " and \\ and é', tags: ["x"], size: 12 } };
+    const answers = [
+      { jsonrpc: "2.0" as const, id: 9, result: successResult(structured, "Audio a-1") },
+      {
+        jsonrpc: "2.0" as const,
+        id: "s-1",
+        result: { ...successResult(structured, "Audio a-1"), _meta: { k: 1 } },
+      },
+    ];
+    for (const answer of answers) await transport.send(answer);
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = writes.flat();
+    assert.equal(lines.length, 2);
+    for (const [index, answer] of answers.entries()) {
+      const line = lines[index] as string;
+      assert.ok(line.endsWith("}\n") && !line.slice(0, -1).includes("\n"), "one line");
+      // What a client reads is exactly the message: text, structuredContent and every other field.
+      assert.deepEqual(JSON.parse(line), JSON.parse(JSON.stringify(answer)));
+    }
+    assert.equal(
+      JSON.parse(lines[0] as string).result.content[0].text,
+      `Audio a-1\n${JSON.stringify(structured)}`,
+    );
     await transport.close();
   });
 

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { serializeLine } from "../tools/result.js";
 
 /**
  * MCP over stdio, with the messages sent in one turn of the event loop written to stdout together.
@@ -10,6 +10,9 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
  * answer. With many calls in flight, several answers are ready in the same turn (their provider answers
  * arrive together); corking stdout until the turn ends (`setImmediate`) joins them into one write. A lone
  * answer still leaves in the same turn it was made in, so a single call waits no longer.
+ *
+ * A tool's answer reuses the JSON of its structuredContent that its text block carries (`serializeLine`):
+ * the result is serialised once, not twice.
  *
  * While stdout is full, every message waits for the same "drain" (the SDK's transport adds a listener per
  * message, which past ten in flight prints a MaxListenersExceededWarning on stderr).
@@ -30,7 +33,7 @@ export class BatchingStdioServerTransport extends StdioServerTransport {
       this.out.cork();
       setImmediate(() => this.flush());
     }
-    if (this.out.write(serializeMessage(message))) return Promise.resolve();
+    if (this.out.write(serializeLine(message))) return Promise.resolve();
     this.drained ??= new Promise((resolve) => {
       this.out.once("drain", () => {
         this.drained = undefined;
