@@ -72,6 +72,16 @@ function redactValue(value: unknown): unknown {
 }
 
 /**
+ * Whether a line at `level` for work that carries `signal` goes anywhere: lets a line logged on every
+ * request skip building its fields when it would go nowhere.
+ */
+export function logs(level: Exclude<LogLevel, "silent">, signal?: AbortSignal): boolean {
+  if (levels[level] >= threshold) return true;
+  const client = signal === undefined ? undefined : clientLogs.get(signal);
+  return client !== undefined && levels[level] >= clientThreshold(client);
+}
+
+/**
  * Writes a line to stderr at or above the server's level, and sends it to the client of the call whose
  * `signal` the logged work carries, at or above the level that client set.
  */

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { Agent, Dispatcher } from "undici";
 import { cancelledError, MediagateError, redact, remedyFor } from "../errors.js";
-import { log } from "../log.js";
+import { log, logs } from "../log.js";
 import type { HttpRequest, ProviderProfile } from "../types.js";
 import { watchCancel } from "./cancel-watch.js";
 import type { Answer } from "./interpret.js";
@@ -197,18 +197,20 @@ export class HttpAttempts {
       clearTimeout(timer);
       unwatch?.();
     }
-    log(
-      "debug",
-      "provider request",
-      {
-        provider: this.profile.id,
-        method: req.method,
-        path: pathname(path),
-        status,
-        ms: Math.round(performance.now() - started),
-      },
-      req.signal,
-    );
+    if (logs("debug", req.signal)) {
+      log(
+        "debug",
+        "provider request",
+        {
+          provider: this.profile.id,
+          method: req.method,
+          path: pathname(path),
+          status,
+          ms: Math.round(performance.now() - started),
+        },
+        req.signal,
+      );
+    }
     return answer;
   }
 
