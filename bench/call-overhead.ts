@@ -30,6 +30,15 @@ export interface CallOverheadResult {
   /** What mediagate adds over what the floor adds (p50): the share of the added time that is mediagate's own. */
   addedRatioToFloor: number;
   /**
+   * µs per call through the same minimal server returning the result mediagate's contract prescribes
+   * (structuredContent and the same JSON as text; bench/floor-server.ts with MCP_FLOOR_RESULT=contract).
+   */
+  contractFloorUs: Summary;
+  /** What that server adds over direct (p50). */
+  contractFloorAddedUsP50: number;
+  /** What mediagate adds over what it adds (p50): mediagate's own machinery, the result's shape aside. */
+  addedRatioToContractFloor: number;
+  /**
    * The warm-up curve: p50 µs of each block of 100 warm-up calls through MCP, in order (the first block
    * begins with the session's first call), then the first and the last of them.
    */
@@ -71,11 +80,13 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
   const target = mediagate(sandbox.env);
   const session = await connect(target);
   const floorSession = await connect(floor(sandbox.env));
+  const contractSession = await connect(floor(sandbox.env, "contract"));
   const direct = directGetAudio(sandbox);
   try {
     // As hosts do: list the tools first (the SDK client then checks each result against its outputSchema).
     await session.client.listTools();
     await floorSession.client.listTools();
+    await contractSession.client.listTools();
     const through = (client: typeof session.client) => async () => {
       const result = (await client.callTool({
         name: "aioz_get_audio",
@@ -85,6 +96,7 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
     };
     const viaMcp = through(session.client);
     const viaFloor = through(floorSession.client);
+    const viaContractFloor = through(contractSession.client);
     const timeBlock = async (call: () => Promise<void>, samples: number[], count: number) => {
       for (let i = 0; i < count; i++) {
         const started = performance.now();
@@ -97,21 +109,25 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
       const samples: number[] = [];
       await timeBlock(viaMcp, samples, 100);
       await timeBlock(viaFloor, [], 100);
+      await timeBlock(viaContractFloor, [], 100);
       await timeBlock(direct.call, [], 100);
       warmUpBlocks.push(summarize(samples).p50);
     }
     const mcp: number[] = [];
     const minimal: number[] = [];
+    const shaped: number[] = [];
     const plain: number[] = [];
     for (let done = 0; done < calls; done += blockSize) {
       const count = Math.min(blockSize, calls - done);
       await timeBlock(viaMcp, mcp, count);
       await timeBlock(viaFloor, minimal, count);
+      await timeBlock(viaContractFloor, shaped, count);
       await timeBlock(direct.call, plain, count);
     }
     const mcpUs = roundSummary(summarize(mcp));
     const directUs = roundSummary(summarize(plain));
     const floorUs = roundSummary(summarize(minimal));
+    const contractFloorUs = roundSummary(summarize(shaped));
     return {
       calls,
       blockSize,
@@ -122,6 +138,9 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
       addedUsP99: round(mcpUs.p99 - directUs.p99),
       floorAddedUsP50: round(floorUs.p50 - directUs.p50),
       addedRatioToFloor: round((mcpUs.p50 - directUs.p50) / (floorUs.p50 - directUs.p50), 2),
+      contractFloorUs,
+      contractFloorAddedUsP50: round(contractFloorUs.p50 - directUs.p50),
+      addedRatioToContractFloor: round((mcpUs.p50 - directUs.p50) / (contractFloorUs.p50 - directUs.p50), 2),
       build: target.build,
       warmUp: {
         calls: warmUpBlocks.length * 100,
@@ -134,6 +153,7 @@ export async function runCallOverhead(options: CallOverheadOptions = {}): Promis
   } finally {
     await session.close();
     await floorSession.close();
+    await contractSession.close();
     await direct.close();
     await sandbox.close();
   }

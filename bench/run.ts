@@ -175,6 +175,12 @@ async function main(): Promise<void> {
       pass: undefined,
     },
     {
+      measure: "call overhead, p50 added by the same minimal server returning the contract's result",
+      goal: "",
+      figure: `${callOverhead.contractFloorAddedUsP50} µs (server ${callOverhead.contractFloorUs.p50} µs); mediagate adds ${callOverhead.addedRatioToContractFloor}× that: its own machinery, the result's shape aside`,
+      pass: undefined,
+    },
+    {
       measure: "call overhead, p99",
       goal: "",
       figure: `MCP ${callOverhead.mcpUs.p99} vs direct ${callOverhead.directUs.p99} µs (+${callOverhead.addedUsP99})`,

@@ -68,14 +68,18 @@ export function reference(): Target {
   };
 }
 
-/** A minimal SDK server proxying the one request the call-overhead benchmark makes (bench/floor-server.ts). */
-export function floor(providerEnv: Record<string, string>): Target {
+/**
+ * A minimal SDK server proxying the one request the call-overhead benchmark makes (bench/floor-server.ts);
+ * with `result: "contract"`, returning the result mediagate's contract prescribes instead of the raw body.
+ */
+export function floor(providerEnv: Record<string, string>, result: "raw" | "contract" = "raw"): Target {
+  const name = result === "raw" ? "mcp-floor" : "mcp-floor-contract";
   return {
-    name: "mcp-floor",
+    name,
     command: process.execPath,
-    args: [...profileArgs("mcp-floor"), "--import", "tsx", path.join(root, "bench/floor-server.ts")],
-    env: { ...baseEnv(), ...providerEnv },
-    build: "bench/floor-server.ts under tsx",
+    args: [...profileArgs(name), "--import", "tsx", path.join(root, "bench/floor-server.ts")],
+    env: { ...baseEnv(), ...providerEnv, ...(result === "raw" ? {} : { MCP_FLOOR_RESULT: "contract" }) },
+    build: `bench/floor-server.ts under tsx${result === "raw" ? "" : ", MCP_FLOOR_RESULT=contract"}`,
   };
 }
 
