@@ -9,7 +9,7 @@ export interface ConcurrencyOptions {
   inFlight?: number;
   /** Calls in all, for each side. Default 5000. */
   total?: number;
-  /** Rounds the calls are split into, the three sides taking turns within each. Default 5. */
+  /** Rounds the calls are split into, the four sides taking turns within each. Default 5. */
   rounds?: number;
 }
 
@@ -27,6 +27,11 @@ export interface ConcurrencyResult {
   ratio: number;
   /** The same load through a minimal SDK server (bench/floor-server.ts): what any MCP server over stdio reaches. */
   floor: { callsPerSecond: number; seconds: number; errors: number; ratio: number };
+  /**
+   * The same load through that server returning the result mediagate's contract prescribes
+   * (MCP_FLOOR_RESULT=contract): what is left between it and mediagate is mediagate's own machinery.
+   */
+  contractFloor: { callsPerSecond: number; seconds: number; errors: number; ratio: number };
   /**
    * The server's resident memory: idle after tools/list in this SDK client session (not comparable with the
    * cold start's bare-client figure), and by the end of the run (peakRssMiB is VmHWM).
@@ -87,10 +92,12 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
   const target = mediagate(sandbox.env);
   const session = await connect(target);
   const floorSession = await connect(floor(sandbox.env));
+  const contractSession = await connect(floor(sandbox.env, "contract"));
   const direct = directGetAudio(sandbox);
   try {
     await session.client.listTools();
     await floorSession.client.listTools();
+    await contractSession.client.listTools();
     await sleep(500);
     const idle = await processMemory(session.pid);
     const through = (client: typeof session.client) => async () => {
@@ -105,16 +112,18 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
     };
     const viaMcp = through(session.client);
     const viaFloor = through(floorSession.client);
+    const viaContractFloor = through(contractSession.client);
     // A short warm-up, so the figure is the server's throughput rather than its first seconds.
     await saturate(inFlight, 1000, viaMcp);
     await saturate(inFlight, 1000, viaFloor);
+    await saturate(inFlight, 1000, viaContractFloor);
     await saturate(inFlight, 1000, direct.call);
     // Interleaved rounds, each side first in turn: the machine's speed drifts over a run, and a side
     // measured only at its start or end would carry that drift into the ratio.
-    const sides = { mcp: viaMcp, floor: viaFloor, direct: direct.call };
-    const order: (keyof typeof sides)[] = ["mcp", "floor", "direct"];
+    const sides = { mcp: viaMcp, floor: viaFloor, contractFloor: viaContractFloor, direct: direct.call };
+    const order: (keyof typeof sides)[] = ["mcp", "floor", "contractFloor", "direct"];
     const perRound = Math.max(inFlight, Math.round(total / rounds));
-    const runs = { mcp: [] as Run[], floor: [] as Run[], direct: [] as Run[] };
+    const runs = { mcp: [] as Run[], floor: [] as Run[], contractFloor: [] as Run[], direct: [] as Run[] };
     const roundRatios: number[] = [];
     for (let turnIndex = 0; turnIndex < rounds; turnIndex++) {
       const turn = order.map((_, at) => order[(at + turnIndex) % order.length] as keyof typeof sides);
@@ -125,6 +134,7 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
     const afterRun = await processMemory(session.pid);
     const mcp = combine(runs.mcp, perRound);
     const minimal = combine(runs.floor, perRound);
+    const shaped = combine(runs.contractFloor, perRound);
     const plain = combine(runs.direct, perRound);
     return {
       inFlight,
@@ -140,12 +150,19 @@ export async function runConcurrency(options: ConcurrencyOptions = {}): Promise<
         errors: minimal.errors,
         ratio: round(minimal.callsPerSecond / plain.callsPerSecond, 2),
       },
+      contractFloor: {
+        callsPerSecond: shaped.callsPerSecond,
+        seconds: shaped.seconds,
+        errors: shaped.errors,
+        ratio: round(shaped.callsPerSecond / plain.callsPerSecond, 2),
+      },
       memory: { ...(idle ? { idle } : {}), ...(afterRun ? { afterRun } : {}) },
       build: target.build,
     };
   } finally {
     await session.close();
     await floorSession.close();
+    await contractSession.close();
     await direct.close();
     await sandbox.close();
   }

@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     {
       measure: `concurrency, ${concurrency.inFlight} in flight, ${concurrency.total} calls a side in ${concurrency.rounds} interleaved rounds, one session (vs the same requests sent directly with undici)`,
       goal: "≥ 0.5× direct, 0 errors",
-      figure: `${concurrency.mcp.callsPerSecond} calls/s vs direct ${concurrency.direct.callsPerSecond} calls/s (${concurrency.ratio}×), ${concurrency.mcp.errors} errors (a minimal SDK server: ${concurrency.floor.callsPerSecond} calls/s, ${concurrency.floor.ratio}×); per round ${concurrency.roundRatios.join(", ")}; mediagate ${concurrency.build}`,
+      figure: `${concurrency.mcp.callsPerSecond} calls/s vs direct ${concurrency.direct.callsPerSecond} calls/s (${concurrency.ratio}×), ${concurrency.mcp.errors} errors (a minimal SDK server: ${concurrency.floor.callsPerSecond} calls/s, ${concurrency.floor.ratio}×; returning the contract's result: ${concurrency.contractFloor.callsPerSecond} calls/s, ${concurrency.contractFloor.ratio}×); per round ${concurrency.roundRatios.join(", ")}; mediagate ${concurrency.build}`,
       pass: concurrency.ratio >= 0.5 && concurrency.mcp.errors === 0,
     },
     {
