@@ -58,6 +58,18 @@ const withoutDefaultValidator = {
   },
 };
 
+/**
+ * undici's index stays outside the npm package's build (a runtime dependency, loaded from node_modules),
+ * while the modules src/client/http-core.ts takes from it are built in. esbuild's own `external` would
+ * leave out every path under the package, so the index alone is marked here.
+ */
+const undiciIndexExternal = {
+  name: "undici-index-external",
+  setup(builder) {
+    builder.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", external: true }));
+  },
+};
+
 /** The view's script inlined into its page: hosts load a ui:// resource as one document, with no server behind it. */
 async function playerHtml() {
   const script = await build({
@@ -90,14 +102,16 @@ async function server(outdir, forBundle) {
     target: "node20.18",
     outdir,
     ...(forBundle ? {} : { splitting: true, chunkNames: "[name]-[hash]", sourcemap: true }),
-    // The npm package loads undici from node_modules on the first provider request; the bundle carries it.
-    external: forBundle ? [] : ["undici"],
+    // The npm package loads undici's index from node_modules for URL upload sources; the part provider
+    // requests use (src/client/http-core.ts) is built in either way. The MCP Bundle carries all of it.
     legalComments: "none",
     // Less to read and compile at every start (1.7 → 1.3 MB; compiling the bundle is start-up's largest
     // cost); names stay, so stack traces and profiles still read.
     minifyWhitespace: true,
     // The server speaks English too: zod's other locales are a quarter of the bundle, compiled at every start.
-    plugins: [englishOnly, withoutDefaultValidator],
+    plugins: forBundle
+      ? [englishOnly, withoutDefaultValidator]
+      : [englishOnly, withoutDefaultValidator, undiciIndexExternal],
     logLevel: "warning",
     banner: { js: banner },
   });

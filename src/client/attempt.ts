@@ -9,10 +9,11 @@ import { isSafeToRepeat } from "./retry.js";
 import { type ApiBase, apiBase, requestPath } from "./route.js";
 
 // undici is loaded on the first provider request, not at start-up: it is a large share of the time a
-// client waits for tools/list, and listing tools needs no HTTP client.
-let undici: Promise<typeof import("undici")> | undefined;
+// client waits for tools/list, and listing tools needs no HTTP client. Only the part provider requests
+// use is loaded (http-core.ts).
+let undici: Promise<typeof import("./http-core.js")> | undefined;
 const loadUndici = () => {
-  undici ??= import("undici");
+  undici ??= import("./http-core.js");
   return undici;
 };
 
