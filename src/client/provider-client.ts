@@ -7,7 +7,6 @@ import { HttpAttempts } from "./attempt.js";
 import { type AnswerReading, interpretAnswer } from "./interpret.js";
 import { defaultRetryPolicy, isSafeToRepeat, type RetryPolicy, retryAfterFailure } from "./retry.js";
 
-export { defaultDispatcher } from "./attempt.js";
 
 export interface ClientOptions {
   dispatcher?: Dispatcher;
