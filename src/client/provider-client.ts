@@ -7,7 +7,6 @@ import { HttpAttempts } from "./attempt.js";
 import { type AnswerReading, interpretAnswer } from "./interpret.js";
 import { defaultRetryPolicy, isSafeToRepeat, type RetryPolicy, retryAfterFailure } from "./retry.js";
 
-
 export interface ClientOptions {
   dispatcher?: Dispatcher;
   retryPolicy?: RetryPolicy;
