@@ -1,26 +1,17 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { ProviderClient } from "../src/client/provider-client.js";
 import { videodb } from "../src/providers/videodb/index.js";
 import { testBasePaths } from "./helpers/harness.js";
-import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
+import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, routesOf, succeeded } from "./helpers/outcome.js";
 
 const audio = "a-7d2e4b9f1c6a3058";
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess();
-});
+const h = inProcessForFile();
 
 beforeEach(() => {
-  h.clearRequests();
   h.sandbox.videodb.clearFaults();
-});
-
-after(async () => {
-  await h?.close();
 });
 
 const videodbPath = (route: string) => `${testBasePaths.videodb}${route}`;

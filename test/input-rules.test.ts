@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { RecordedRequest } from "../src/sandbox/index.js";
 import { testBasePaths } from "./helpers/harness.js";
-import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
+import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, routesOf } from "./helpers/outcome.js";
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
-});
-
-after(async () => {
-  await h?.close();
-});
-
-beforeEach(() => {
-  h.clearRequests();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 
 function allRequests(): RecordedRequest[] {
   return [...h.sandbox.videodb.requests, ...h.sandbox.aioz.requests, ...h.sandbox.aistudios.requests];

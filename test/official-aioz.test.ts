@@ -8,9 +8,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import type { RecordedRequest } from "../src/sandbox/index.js";
-import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
+import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 
 const fixtureDir = path.join(import.meta.dirname, "fixtures/official/aioz");
@@ -31,15 +31,8 @@ function shape(value: unknown): unknown {
   return typeof value;
 }
 
-let h: InProcessHarness;
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
-});
-after(async () => {
-  await h?.close();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 beforeEach(() => {
-  h.sandbox.aioz.clearRequests();
   h.sandbox.aioz.clearFaults();
 });
 

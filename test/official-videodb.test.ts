@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { testBasePaths } from "./helpers/harness.js";
-import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
+import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 
 /**
@@ -25,21 +25,12 @@ const asyncResponse = fixture("async-response");
 /** The live API's origin in the examples, served here by the emulator. */
 const liveApi = "https://api.videodb.io";
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
 beforeEach(() => {
-  h.clearRequests();
   h.sandbox.videodb.clearFaults();
   h.sandbox.videodb.asyncIds = false;
   h.sandbox.videodb.asyncShape = "data";
-});
-
-after(async () => {
-  await h?.close();
 });
 
 const videodbPath = (route: string) => `${testBasePaths.videodb}${route}`;

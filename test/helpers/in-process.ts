@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { after, before, beforeEach } from "node:test";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -94,4 +95,43 @@ export function startWithAlternativeCredentials(): Promise<InProcessHarness> {
       AISTUDIOS_USER_KEY: "sandbox-user-key",
     },
   });
+}
+
+/**
+ * The in-process harness of a whole test file: started before its first test, closed after its last, the
+ * emulators' recorded requests cleared before each test. Call it at the top of the file; what it returns
+ * stands for the harness once started.
+ */
+export function inProcessForFile(options: InProcessOptions = {}): InProcessHarness {
+  let started: InProcessHarness | undefined;
+  const current = (): InProcessHarness => {
+    if (!started) throw new Error("the in-process harness is used before its before() hook ran");
+    return started;
+  };
+  before(async () => {
+    started = await startInProcess(options);
+  });
+  after(async () => {
+    await started?.close();
+  });
+  beforeEach(() => {
+    started?.clearRequests();
+  });
+  return {
+    get sandbox() {
+      return current().sandbox;
+    },
+    get client() {
+      return current().client;
+    },
+    get filesDir() {
+      return current().filesDir;
+    },
+    get transcript() {
+      return current().transcript;
+    },
+    clearRequests: () => current().clearRequests(),
+    call: (name, args, requestOptions) => current().call(name, args, requestOptions),
+    close: () => current().close(),
+  };
 }

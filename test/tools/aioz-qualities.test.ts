@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
-import { type InProcessHarness, startInProcess } from "../helpers/in-process.js";
+import { describe, it } from "node:test";
+import { inProcessForFile } from "../helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "../helpers/outcome.js";
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
-});
-
-after(async () => {
-  await h?.close();
-});
-
-beforeEach(() => {
-  h.clearRequests();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 
 const fullForm = {
   resolution: "good",

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { SANDBOX_SEED } from "../../src/sandbox/index.js";
 import { testBasePaths } from "../helpers/harness.js";
 import {
   type InProcessHarness,
-  startInProcess,
+  inProcessForFile,
   startWithAlternativeCredentials,
 } from "../helpers/in-process.js";
 import { onlyRequest, routesOf, succeeded } from "../helpers/outcome.js";
@@ -41,19 +41,7 @@ function md5(bytes: Buffer): string {
   return createHash("md5").update(bytes).digest("hex");
 }
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
-});
-
-after(async () => {
-  await h?.close();
-});
-
-beforeEach(() => {
-  h.clearRequests();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
 describe("AIOZ Stream tools", () => {
   it("aioz_create_audio sends POST /media/create with type audio, the fields and the qualities, with a Bearer token", async () => {

@@ -1,29 +1,17 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { SANDBOX_SEED } from "../../src/sandbox/index.js";
 import { testBasePaths } from "../helpers/harness.js";
 import {
   type InProcessHarness,
-  startInProcess,
+  inProcessForFile,
   startWithAlternativeCredentials,
 } from "../helpers/in-process.js";
 import { failed, onlyRequest, routesOf, succeeded } from "../helpers/outcome.js";
 
 const studioPath = (route: string) => `${testBasePaths.aistudios}${route}`;
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
-});
-
-after(async () => {
-  await h?.close();
-});
-
-beforeEach(() => {
-  h.clearRequests();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
 describe("AI Studios tools", () => {
   it("aistudios_list_models sends GET /api/odin/v3/model with the raw key in Authorization (no Bearer)", async () => {

@@ -1,27 +1,15 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { testBasePaths } from "../helpers/harness.js";
-import { type InProcessHarness, startInProcess } from "../helpers/in-process.js";
+import { inProcessForFile } from "../helpers/in-process.js";
 import { onlyRequest, succeeded } from "../helpers/outcome.js";
 
 const videodbPath = (route: string) => `${testBasePaths.videodb}${route}`;
 const aiozPath = (route: string) => `${testBasePaths.aioz}${route}`;
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
-});
-
-after(async () => {
-  await h?.close();
-});
-
-beforeEach(() => {
-  h.clearRequests();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
 describe("job tools", () => {
   it("job_status asks GET /async-response/{job} for a VideoDB job and reports it processing", async () => {

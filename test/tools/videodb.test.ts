@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { SANDBOX_SEED } from "../../src/sandbox/index.js";
 import { testBasePaths } from "../helpers/harness.js";
 import {
   type InProcessHarness,
-  startInProcess,
+  inProcessForFile,
   startWithAlternativeCredentials,
 } from "../helpers/in-process.js";
 import { onlyRequest, succeeded } from "../helpers/outcome.js";
@@ -13,19 +13,7 @@ const [videoId = "", secondVideoId = ""] = SANDBOX_SEED.videodb.videoIds;
 const [audioId = ""] = SANDBOX_SEED.videodb.audioIds;
 const videodbPath = (route: string) => `${testBasePaths.videodb}${route}`;
 
-let h: InProcessHarness;
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
-});
-
-after(async () => {
-  await h?.close();
-});
-
-beforeEach(() => {
-  h.clearRequests();
-});
+const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
 describe("VideoDB tools", () => {
   it("videodb_list_videos sends GET /video/?collection_id=default with x-access-token and turns a string length into a number", async () => {
