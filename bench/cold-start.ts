@@ -1,5 +1,5 @@
 import { startSandbox } from "../src/sandbox/index.js";
-import { median, type ProcessMemory, processMemory, round, sleep } from "./stats.js";
+import { compareRuns, median, type ProcessMemory, processMemory, round, sleep } from "./stats.js";
 import { StdioRpc } from "./stdio-rpc.js";
 import { isMain, mediagate, reference, type Target } from "./targets.js";
 
@@ -83,14 +83,11 @@ export async function runColdStart(options: ColdStartOptions = {}): Promise<Cold
       tools: figures[key].tools,
       ...(figures[key].idle ? { idle: figures[key].idle } : {}),
     });
-    const result = { runs, mediagate: summary("mediagate"), reference: summary("reference") };
-    const pairs = figures.mediagate.runsMs.map(
-      (ms, run) => ms / (figures.reference.runsMs[run] ?? Number.NaN),
-    );
     return {
-      ...result,
-      ratio: round(result.mediagate.medianMs / result.reference.medianMs, 2),
-      pairedRatio: round(median(pairs), 2),
+      runs,
+      mediagate: summary("mediagate"),
+      reference: summary("reference"),
+      ...compareRuns(figures.mediagate.runsMs, figures.reference.runsMs),
     };
   } finally {
     await sandbox.close();

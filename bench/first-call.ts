@@ -1,5 +1,5 @@
 import { startRemoteSandbox } from "./sandbox-process.js";
-import { median, round } from "./stats.js";
+import { compareRuns, median, round } from "./stats.js";
 import { StdioRpc } from "./stdio-rpc.js";
 import { isMain, mediagate, reference, type Target } from "./targets.js";
 
@@ -97,12 +97,11 @@ export async function runFirstCall(options: FirstCallOptions = {}): Promise<Firs
       medianMs: round(median(samples[key].ms)),
       callMedianMs: round(median(samples[key].callMs)),
     });
-    const result = { runs, mediagate: summary("mediagate"), reference: summary("reference") };
-    const pairs = samples.mediagate.ms.map((ms, run) => ms / (samples.reference.ms[run] ?? Number.NaN));
     return {
-      ...result,
-      ratio: round(result.mediagate.medianMs / result.reference.medianMs, 2),
-      pairedRatio: round(median(pairs), 2),
+      runs,
+      mediagate: summary("mediagate"),
+      reference: summary("reference"),
+      ...compareRuns(samples.mediagate.ms, samples.reference.ms),
     };
   } finally {
     await sandbox.close();

@@ -65,3 +65,15 @@ export async function processMemory(pid: number | null | undefined): Promise<Pro
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `a` against `b`, runs taken in turn: the ratio of their medians, and the median of each run's own ratio
+ * (steadier on a shared machine, where a burst of other work slows neighbouring runs of both alike).
+ */
+export function compareRuns(
+  a: readonly number[],
+  b: readonly number[],
+): { ratio: number; pairedRatio: number } {
+  const pairs = a.map((value, run) => value / (b[run] ?? Number.NaN));
+  return { ratio: round(median(a) / median(b), 2), pairedRatio: round(median(pairs), 2) };
+}
