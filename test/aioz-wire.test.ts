@@ -6,22 +6,19 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import type { RecordedRequest } from "../src/sandbox/index.js";
 import { parseMultipart } from "../src/sandbox/multipart.js";
-import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
+import { inProcessForFile } from "./helpers/in-process.js";
+import { originForFile } from "./helpers/origin.js";
 import { failed, succeeded } from "./helpers/outcome.js";
 
 const partSize = 64 * 1024;
 const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
 const served = randomBytes(3 * partSize + 999);
 
-let h: InProcessHarness;
-let origin: Server;
-let originUrl = "";
+const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 /** The Range header (or "none") of every request the `url` origin got, by path. */
 const originRequests: Array<{ path: string; range: string }> = [];
 let flakyAnswered = 0;
@@ -56,24 +53,13 @@ function serve(path: string, range: string | undefined, res: import("node:http")
   res.end(Buffer.alloc(100, 1));
 }
 
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 100 } });
-  origin = createServer((req, res) => {
-    const path = decodeURIComponent(req.url ?? "/");
-    originRequests.push({ path, range: req.headers.range ?? "none" });
-    serve(path, req.headers.range, res);
-  });
-  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
-  originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-});
-
-after(async () => {
-  await h?.close();
-  await new Promise<void>((resolve) => origin?.close(() => resolve()));
+const origin = originForFile((req, res) => {
+  const path = decodeURIComponent(req.url ?? "/");
+  originRequests.push({ path, range: req.headers.range ?? "none" });
+  serve(path, req.headers.range, res);
 });
 
 beforeEach(() => {
-  h.sandbox.aioz.clearRequests();
   h.sandbox.aioz.clearFaults();
   originRequests.length = 0;
 });
@@ -121,7 +107,7 @@ describe("a url part sent again", () => {
     failPartOnce(2);
     succeeded(
       await h.call("aioz_upload_audio", {
-        url: `${originUrl}/ranged.mp3`,
+        url: `${origin.url}/ranged.mp3`,
         chunk_size_bytes: partSize,
         wait_s: 0,
       }),
@@ -142,7 +128,7 @@ describe("a url part sent again", () => {
     failPartOnce(1);
     succeeded(
       await h.call("aioz_upload_audio", {
-        url: `${originUrl}/plain.mp3`,
+        url: `${origin.url}/plain.mp3`,
         chunk_size_bytes: partSize,
         wait_s: 0,
       }),
@@ -157,7 +143,7 @@ describe("a url part sent again", () => {
   it("after the source broke off mid-part, is read again from the part's first byte", async () => {
     succeeded(
       await h.call("aioz_upload_audio", {
-        url: `${originUrl}/flaky.mp3`,
+        url: `${origin.url}/flaky.mp3`,
         chunk_size_bytes: partSize,
         wait_s: 0,
       }),
@@ -175,7 +161,7 @@ describe("a url part sent again", () => {
 
   it("from a source that ignores Range, fails that part with the call that resumes from it; the resume sends the rest", async () => {
     failPartOnce(3);
-    const url = `${originUrl}/plain.mp3`;
+    const url = `${origin.url}/plain.mp3`;
     const text = failed(
       await h.call("aioz_upload_audio", { url, chunk_size_bytes: partSize, wait_s: 0 }),
       /part 3 of 4 failed/,
@@ -250,7 +236,7 @@ describe("AIOZ input limits on every tool that takes the fields", () => {
 
   it("a url whose file name is longer than a title may be becomes a title of 255 characters", async () => {
     const name = `${"n".repeat(300)}.mp3`;
-    const result = succeeded(await h.call("aioz_upload_audio", { url: `${originUrl}/${name}`, wait_s: 0 }));
+    const result = succeeded(await h.call("aioz_upload_audio", { url: `${origin.url}/${name}`, wait_s: 0 }));
     assert.equal((result.audio as { title: string }).title, name.slice(0, 255));
   });
 });

@@ -1,49 +1,34 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { openUrl } from "../src/files/url-source.js";
 import type { RecordedRequest } from "../src/sandbox/index.js";
-import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
+import { inProcessForFile } from "./helpers/in-process.js";
+import { originForFile } from "./helpers/origin.js";
 import { failed, succeeded } from "./helpers/outcome.js";
 
 const partSize = 64 * 1024;
 const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
 
-let h: InProcessHarness;
-/** A loopback server for `url` sources: `/file` with Content-Length, `/chunked` without. */
-let origin: Server;
-let originUrl = "";
+const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 const served = randomBytes(2 * partSize + 4321);
 const small = randomBytes(5000);
-
-before(async () => {
-  h = await startInProcess({ sandbox: { jobDurationMs: 200 } });
-  origin = createServer((req, res) => {
-    if (req.url === "/file.mp3") {
-      res.writeHead(200, { "content-type": "audio/mpeg", "content-length": String(served.length) });
-      res.end(served);
-    } else if (req.url === "/chunked-small.mp3" || req.url === "/chunked-large.mp3") {
-      res.writeHead(200, { "content-type": "audio/mpeg" });
-      res.end(req.url === "/chunked-small.mp3" ? small : served);
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
-  originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-});
-
-after(async () => {
-  await h?.close();
-  await new Promise<void>((resolve) => origin?.close(() => resolve()));
+/** A loopback server for `url` sources: `/file` with Content-Length, `/chunked` without. */
+const origin = originForFile((req, res) => {
+  if (req.url === "/file.mp3") {
+    res.writeHead(200, { "content-type": "audio/mpeg", "content-length": String(served.length) });
+    res.end(served);
+  } else if (req.url === "/chunked-small.mp3" || req.url === "/chunked-large.mp3") {
+    res.writeHead(200, { "content-type": "audio/mpeg" });
+    res.end(req.url === "/chunked-small.mp3" ? small : served);
+  } else {
+    res.writeHead(404).end();
+  }
 });
 
 beforeEach(() => {
-  h.sandbox.aioz.clearRequests();
   h.sandbox.aioz.clearFaults();
 });
 
@@ -194,7 +179,7 @@ describe("aioz_upload_audio from a local file", () => {
   it("asks for exactly one of file_path and url", async () => {
     const file = await writeAudio("one-of.mp3", randomBytes(100));
     failed(
-      await h.call("aioz_upload_audio", { file_path: file, url: `${originUrl}/file.mp3`, wait_s: 0 }),
+      await h.call("aioz_upload_audio", { file_path: file, url: `${origin.url}/file.mp3`, wait_s: 0 }),
       /exactly one of file_path and url/,
     );
     failed(
@@ -223,7 +208,7 @@ describe("aioz_upload_audio from a local file", () => {
 describe("aioz_upload_audio from a url", () => {
   it("streams a URL source through in parts whose bytes arrive intact", async () => {
     const outcome = await h.call("aioz_upload_audio", {
-      url: `${originUrl}/file.mp3`,
+      url: `${origin.url}/file.mp3`,
       chunk_size_bytes: partSize,
       wait_s: 0,
     });
@@ -233,7 +218,7 @@ describe("aioz_upload_audio from a url", () => {
   });
 
   it("accepts a source without Content-Length when it fits in one part", async () => {
-    succeeded(await h.call("aioz_upload_audio", { url: `${originUrl}/chunked-small.mp3`, wait_s: 0 }));
+    succeeded(await h.call("aioz_upload_audio", { url: `${origin.url}/chunked-small.mp3`, wait_s: 0 }));
     const [part] = partsOf(h.sandbox.aioz.requests);
     assert.deepEqual(part?.file, { size: small.length, md5: md5(small) });
     assert.equal(part?.range, `bytes 0-${small.length - 1}/${small.length}`);
@@ -242,7 +227,7 @@ describe("aioz_upload_audio from a url", () => {
   it("refuses a source without Content-Length larger than one part, before creating anything", async () => {
     failed(
       await h.call("aioz_upload_audio", {
-        url: `${originUrl}/chunked-large.mp3`,
+        url: `${origin.url}/chunked-large.mp3`,
         chunk_size_bytes: partSize,
         wait_s: 0,
       }),
@@ -260,14 +245,14 @@ describe("aioz_upload_audio from a url", () => {
       await h.call("aioz_upload_audio", { url: "ftp://example.com/a.mp3", wait_s: 0 }),
       /only http and https/,
     );
-    failed(await h.call("aioz_upload_audio", { url: `${originUrl}/missing.mp3`, wait_s: 0 }), /HTTP 404/);
+    failed(await h.call("aioz_upload_audio", { url: `${origin.url}/missing.mp3`, wait_s: 0 }), /HTTP 404/);
     assert.deepEqual(h.sandbox.aioz.requests, []);
   });
 
   it("refuses loopback and private addresses when they are not allowed, checking what a name resolves to", async () => {
     const options = { allowPrivate: false, maxBytes: 1024 ** 3, signal: new AbortController().signal };
-    const port = new URL(originUrl).port;
-    await assert.rejects(openUrl(`${originUrl}/file.mp3`, options), /private or loopback address/);
+    const port = new URL(origin.url).port;
+    await assert.rejects(openUrl(`${origin.url}/file.mp3`, options), /private or loopback address/);
     await assert.rejects(
       openUrl(`http://localhost:${port}/file.mp3`, options),
       /private or loopback address/,
@@ -277,7 +262,7 @@ describe("aioz_upload_audio from a url", () => {
       /private or loopback/,
     );
     await assert.rejects(openUrl("http://10.1.2.3/file.mp3", options), /private or loopback address/);
-    const allowed = await openUrl(`${originUrl}/file.mp3`, { ...options, allowPrivate: true });
+    const allowed = await openUrl(`${origin.url}/file.mp3`, { ...options, allowPrivate: true });
     assert.equal(allowed.total, served.length);
     allowed.body.destroy();
   });
