@@ -458,26 +458,23 @@ export abstract class HttpEmulator implements Emulator {
           req.socket.destroy();
           return;
         }
-        if (fault.truncated) {
-          const text = fault.body ?? '{"success":true,"status":"success","data":{"id":"cut-short"}}';
+        if (fault.truncated || fault.stalled) {
+          // Half of the announced body is sent. Truncated: the connection then closes. Stalled: nothing more
+          // is sent, and the connection stays open until the client gives up or close() ends it.
+          const id = fault.truncated ? "cut-short" : "stalled";
+          const text = fault.body ?? `{"success":true,"status":"success","data":{"id":"${id}"}}`;
           res.writeHead(fault.status ?? 200, {
             "content-type": "application/json",
             "content-length": String(Buffer.byteLength(text)),
             ...extra,
           });
-          closedHere = true;
-          res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
-          return;
-        }
-        if (fault.stalled) {
-          const text = fault.body ?? '{"success":true,"status":"success","data":{"id":"stalled"}}';
-          res.writeHead(fault.status ?? 200, {
-            "content-type": "application/json",
-            "content-length": String(Buffer.byteLength(text)),
-            ...extra,
-          });
-          // Nothing more is sent; the connection stays open until the client gives up or close() ends it.
-          res.write(text.slice(0, Math.floor(text.length / 2)));
+          const half = text.slice(0, Math.floor(text.length / 2));
+          if (fault.truncated) {
+            closedHere = true;
+            res.write(half, () => req.socket.destroy());
+          } else {
+            res.write(half);
+          }
           return;
         }
         if (fault.malformed) {
