@@ -71,14 +71,18 @@ function redactValue(value: unknown): unknown {
   return value;
 }
 
+/** The client of the call that carries `signal`, when it asked for lines at `level`. */
+function clientFor(level: Exclude<LogLevel, "silent">, signal?: AbortSignal): ClientLog | undefined {
+  const client = signal === undefined ? undefined : clientLogs.get(signal);
+  return client !== undefined && levels[level] >= clientThreshold(client) ? client : undefined;
+}
+
 /**
  * Whether a line at `level` for work that carries `signal` goes anywhere: lets a line logged on every
  * request skip building its fields when it would go nowhere.
  */
 export function logs(level: Exclude<LogLevel, "silent">, signal?: AbortSignal): boolean {
-  if (levels[level] >= threshold) return true;
-  const client = signal === undefined ? undefined : clientLogs.get(signal);
-  return client !== undefined && levels[level] >= clientThreshold(client);
+  return levels[level] >= threshold || clientFor(level, signal) !== undefined;
 }
 
 /**
@@ -91,15 +95,14 @@ export function log(
   fields?: Record<string, unknown>,
   signal?: AbortSignal,
 ): void {
-  const client = signal === undefined ? undefined : clientLogs.get(signal);
+  const client = clientFor(level, signal);
   const toStderr = levels[level] >= threshold;
-  const toClient = client !== undefined && levels[level] >= clientThreshold(client);
-  if (!toStderr && !toClient) return;
+  if (!toStderr && client === undefined) return;
   if (toStderr) {
     const suffix = fields ? ` ${JSON.stringify(fields)}` : "";
     process.stderr.write(`${redact(`mediagate ${level}: ${message}${suffix}`, secrets)}\n`);
   }
-  if (toClient) {
+  if (client !== undefined) {
     client.send({
       level: toClientLevel[level],
       logger: "mediagate",

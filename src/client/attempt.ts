@@ -100,8 +100,6 @@ export class HttpAttempts {
     const started = performance.now();
     let status: number | undefined;
     let answer: Answer | undefined;
-    // The credentials of this request (an exchanged token included) never reach an error message.
-    const credentials = Object.values(authHeaders);
     this.dispatcher ??= await defaultDispatcher();
     // One timer per attempt, redirects included, and a cancelled call seen by the cancel watch. The
     // exchange runs through undici's dispatch with a handler of its own (AnswerReader), not through
@@ -152,7 +150,15 @@ export class HttpAttempts {
         status = answer.status;
         const next =
           status >= 300 && status < 400
-            ? this.redirectTarget(req, new URL(path, origin), status, answer.headers, redirects, credentials)
+            ? // The credentials of this request (an exchanged token included) never reach the refusal.
+              this.redirectTarget(
+                req,
+                new URL(path, origin),
+                status,
+                answer.headers,
+                redirects,
+                Object.values(authHeaders),
+              )
             : undefined;
         if (!next) break;
         log(
