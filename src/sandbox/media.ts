@@ -266,14 +266,6 @@ export function silentMp3(
   return Buffer.concat(parts);
 }
 
-export function silentMp3Duration(durationSec: number): number {
-  return (
-    (Math.max(1, Math.round((durationSec * MP3_SAMPLE_RATE) / MP3_SAMPLES_PER_FRAME)) *
-      MP3_SAMPLES_PER_FRAME) /
-    MP3_SAMPLE_RATE
-  );
-}
-
 export interface HlsSegment {
   url: string;
   durationSec: number;
@@ -422,7 +414,6 @@ export function wavDurationSec(head: Buffer): number | undefined {
 // with its timestamps shifted to follow the one before, so players see one continuous programme.
 const PATTERN_PIECES_SEC = [0.5, 1, 1.5, 2] as const;
 export const PATTERN_SEGMENT_SEC = 2;
-export const PATTERN_MP4_SEC = 8;
 
 const assets = new Map<string, Buffer>();
 /** Beside the module in src/ (tests) and dist/ or the MCP Bundle's server/ (the build copies them). */
