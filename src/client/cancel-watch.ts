@@ -7,7 +7,7 @@
  */
 
 /** How often in-flight requests are checked for a cancelled call, in ms. */
-export const cancelCheckMs = 20;
+const cancelCheckMs = 20;
 
 interface Watch {
   signal: AbortSignal;
