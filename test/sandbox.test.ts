@@ -157,6 +157,7 @@ describe("sandbox", () => {
   });
 
   test("VideoDB: generate video goes from processing to done and joins the collection", async () => {
+    sb.videodb.holdJobs = true;
     const started = await videodb("/collection/default/generate/video/", {
       method: "POST",
       body: JSON.stringify({ prompt: "A drone over a city", duration: 6 }),
@@ -169,7 +170,9 @@ describe("sandbox", () => {
     assert.match(output_url, /\/async-response\/job-[0-9a-f]+$/);
     const poll = async () =>
       json(await fetch(output_url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
-    assert.match(String((await poll()).status), /^(processing|in progress)$/);
+    const running = await poll();
+    sb.videodb.holdJobs = false;
+    assert.match(String(running.status), /^(processing|in progress)$/);
     const done = await until(poll, (answer) => answer.status === "complete");
     const video = done.data as { id: string; length: number; stream_url: string };
     assert.match(video.id, /^m-/);

@@ -135,6 +135,11 @@ export class VideoDBEmulator extends HttpEmulator {
   asyncShape: VideoDBAsyncShape;
   /** Generation answers carry `data.id` beside `data.output_url` (the live service's, as the SDKs read it: only `output_url`). */
   asyncIds: boolean;
+  /**
+   * While set, generation jobs stay running past their duration, and the ones due settle at the first poll
+   * after it is cleared: a test sees a running job however slow the machine is.
+   */
+  holdJobs = false;
   private readonly apiKey: string;
   private readonly jobDurationMs: number;
   private readonly failureRate: number;
@@ -359,9 +364,12 @@ export class VideoDBEmulator extends HttpEmulator {
     };
   }
 
-  /** Idempotent; runs from the job's timer or from the first poll after it is due, whichever comes first. */
+  /**
+   * Idempotent; runs from the job's timer or from the first poll after it is due, whichever comes first
+   * (while jobs are held, neither settles them).
+   */
   private settle(job: Job): void {
-    if (job.outcome) return;
+    if (job.outcome || this.holdJobs) return;
     if (Math.random() < this.failureRate) {
       job.outcome = { error: "Video generation failed (sandbox failureRate)" };
     } else {

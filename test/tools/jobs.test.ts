@@ -13,10 +13,17 @@ const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
 describe("job tools", () => {
   it("job_status asks GET /async-response/{job} for a VideoDB job and reports it processing", async () => {
-    const started = succeeded(await h.call("videodb_generate_video", { prompt: "Waves", wait_s: 0 }));
-    const id = String((started.job as Record<string, unknown>).id);
-    h.sandbox.videodb.clearRequests();
-    const job = succeeded(await h.call("job_status", { job_id: id })).job as Record<string, unknown>;
+    h.sandbox.videodb.holdJobs = true;
+    let id: string;
+    let job: Record<string, unknown>;
+    try {
+      const started = succeeded(await h.call("videodb_generate_video", { prompt: "Waves", wait_s: 0 }));
+      id = String((started.job as Record<string, unknown>).id);
+      h.sandbox.videodb.clearRequests();
+      job = succeeded(await h.call("job_status", { job_id: id })).job as Record<string, unknown>;
+    } finally {
+      h.sandbox.videodb.holdJobs = false;
+    }
     const request = onlyRequest(h.sandbox.videodb.requests);
     assert.equal(request.method, "GET");
     assert.equal(request.path, videodbPath(`/async-response/${id.slice("videodb:".length)}`));
