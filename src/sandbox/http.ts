@@ -375,10 +375,11 @@ export abstract class HttpEmulator implements Emulator {
   }
 
   /**
-   * Holds an answer as the fault says: for its delay, or until its barrier opens (at most the delay, when
-   * it has one). Resolves false when the client leaves first: there is nobody left to answer.
+   * Holds an answer as the fault says: for its delay, or until its barrier opens or its `until` settles (at
+   * most the delay, when it has one). Resolves false when the client leaves first: there is nobody left to
+   * answer.
    */
-  private hold(fault: PendingFault, res: ServerResponse): Promise<boolean> {
+  private hold(fault: PendingFault, res: ServerResponse, request: RecordedRequest): Promise<boolean> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       let held = true;
@@ -398,6 +399,11 @@ export abstract class HttpEmulator implements Emulator {
         if (barrier.arrived >= (fault.holdUntil ?? 0)) barrier.open();
         barrier.opened.then(() => end(true));
       }
+      fault.until?.then(
+        () => end(true),
+        () => end(true),
+      );
+      fault.onHold?.(request);
     });
   }
 
@@ -452,7 +458,8 @@ export abstract class HttpEmulator implements Emulator {
       const fault = this.takeFault(method, relative ?? path);
       const extra = { ...this.responseHeaders(), ...(fault?.headers ?? {}) };
       if (fault) {
-        if ((fault.barrier || fault.delayMs) && !(await this.hold(fault, res))) return;
+        if ((fault.barrier || fault.delayMs || fault.until) && !(await this.hold(fault, res, recorded)))
+          return;
         if (fault.drop) {
           closedHere = true;
           req.socket.destroy();

@@ -90,6 +90,13 @@ export interface Fault {
    * instead of hanging).
    */
   holdUntil?: number;
+  /**
+   * Hold every matching answer until this promise settles, then answer as the fault says: the test decides
+   * when the provider answers (`delayMs`, when given, is then the longest hold).
+   */
+  until?: Promise<unknown>;
+  /** Called as each matching request starts being held (by `delayMs`, `holdUntil` or `until`). */
+  onHold?: (request: RecordedRequest) => void;
   /** Answer 200 with truncated, invalid JSON. */
   malformed?: boolean;
   /** Announce a whole answer (`body`, or a success envelope), send half of it, then close the connection. */

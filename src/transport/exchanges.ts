@@ -5,38 +5,32 @@ import { log } from "../log.js";
 import { ExchangeTransport } from "./exchange-transport.js";
 
 /**
- * One POST to /mcp: its own MCP server and transport, and the JSON-RPC requests it carries that have
- * not been answered yet. Kept so that a `notifications/cancelled` arriving in a later POST, and
+ * One POST to /mcp: its own MCP server and transport, who sent it, and the JSON-RPC requests it carries
+ * that have not been answered yet. Kept so that a `notifications/cancelled` arriving in a later POST, and
  * shutdown, can reach a running call.
  */
 export interface Exchange {
   server: McpServer;
   transport: ExchangeTransport;
-  peer: string;
+  /** `callerKey` of whoever sent the POST: only the same caller's cancellations reach its calls. */
+  caller: string;
   /** Unanswered requests: cancellation key → id and method. */
   pending: Map<string, { id: RequestId; method: string }>;
   finished: boolean;
 }
 
-export type RawMessage = {
-  id?: unknown;
-  method?: unknown;
-  params?: unknown;
-  result?: unknown;
-  error?: unknown;
-};
-
 export function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || typeof value === "number";
 }
 
-function cancellationKey(peer: string, id: RequestId): string {
-  return `${peer}\u0000${typeof id}\u0000${String(id)}`;
+function cancellationKey(caller: string, id: RequestId): string {
+  return `${caller}\u0000${typeof id}\u0000${String(id)}`;
 }
 
 /**
  * The exchanges in flight: how a cancellation finds its call across POSTs, and how shutdown drains them
- * (waits for them, then answers and closes what is left).
+ * (waits for them, then answers and closes what is left). Only what the SDK accepted counts: a request
+ * is in flight, and a cancellation acted on, once its POST passed every check the SDK makes.
  */
 export class Exchanges {
   private readonly open = new Set<Exchange>();
@@ -47,22 +41,30 @@ export class Exchanges {
     return this.open.size;
   }
 
-  /** A new exchange for one POST and the messages it carries; `finish` ends it. */
-  start(server: McpServer, peer: string, messages: readonly RawMessage[]): Exchange {
+  /** A new exchange for one POST from `caller`; `finish` ends it. */
+  start(server: McpServer, caller: string): Exchange {
     const exchange: Exchange = {
       server,
-      peer,
+      caller,
       pending: new Map(),
       finished: false,
-      transport: new ExchangeTransport((id) => {
-        const key = cancellationKey(peer, id);
-        exchange.pending.delete(key);
-        this.forget(key, exchange);
+      transport: new ExchangeTransport({
+        accepted: (message) => this.accepted(exchange, message),
+        answered: (id) => {
+          const key = cancellationKey(caller, id);
+          exchange.pending.delete(key);
+          this.forget(key, exchange);
+        },
       }),
     };
-    for (const message of messages) {
-      if (typeof message.method !== "string" || !isRequestId(message.id)) continue;
-      const key = cancellationKey(peer, message.id);
+    this.open.add(exchange);
+    return exchange;
+  }
+
+  private accepted(exchange: Exchange, message: JSONRPCMessage): void {
+    if (exchange.finished || !("method" in message)) return;
+    if ("id" in message) {
+      const key = cancellationKey(exchange.caller, message.id);
       exchange.pending.set(key, { id: message.id, method: message.method });
       let set = this.byKey.get(key);
       if (!set) {
@@ -70,9 +72,11 @@ export class Exchanges {
         this.byKey.set(key, set);
       }
       set.add(exchange);
+      return;
     }
-    this.open.add(exchange);
-    return exchange;
+    if (message.method !== "notifications/cancelled") return;
+    const params = message.params as { requestId?: unknown; reason?: unknown } | undefined;
+    if (isRequestId(params?.requestId)) this.cancel(exchange.caller, params.requestId, params.reason);
   }
 
   finish(exchange: Exchange): void {
@@ -95,14 +99,13 @@ export class Exchanges {
 
   /**
    * A stateless server has no session to find a cancelled request by, so it looks for the one in-flight
-   * request from the same peer with that id. When two clients behind one address both have it in
-   * flight, the cancellation is ambiguous and ignored: the call then ends on its own.
+   * request from the same caller with that id. When two clients of one caller (say, two anonymous ones)
+   * both have it in flight, the cancellation is ambiguous and ignored: the call then ends on its own.
    */
-  cancel(peer: string, id: RequestId, reason: unknown): void {
-    const key = cancellationKey(peer, id);
-    const candidates = this.byKey.get(key);
-    if (candidates?.size !== 1) return;
-    const [exchange] = [...candidates];
+  private cancel(caller: string, id: RequestId, reason: unknown): void {
+    const key = cancellationKey(caller, id);
+    if (this.byKey.get(key)?.size !== 1) return;
+    const [exchange] = [...(this.byKey.get(key) ?? [])];
     if (!exchange) return;
     log("debug", "cancelling a call at the client's request", { id });
     const notification: JSONRPCMessage = {

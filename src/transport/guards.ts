@@ -45,19 +45,40 @@ export function assertSafeBind(host: string, token: string | undefined): void {
   }
 }
 
+/** Who a loopback server is, as a browser names it: the host names that reach it and its port. */
+export interface LoopbackIdentity {
+  hostnames: readonly string[];
+  port: number;
+}
+
+/** Whether an `Origin` is a page of this very server: http, one of its host names, and its port. */
+function isOwnOrigin(origin: string, local: LoopbackIdentity): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  const port = url.port === "" ? 80 : Number(url.port);
+  return (
+    url.protocol === "http:" && local.hostnames.includes(url.hostname.toLowerCase()) && port === local.port
+  );
+}
+
 /**
- * On a loopback bind (`allowedHostnames` set), a request must name this server in Host, and a page's
- * request its Origin too: what keeps a web page from reaching it through DNS rebinding.
+ * On a loopback bind (`local` set), a request must name this server in Host, and a page's request must
+ * come from this server's own origin: what keeps a web page from reaching it through DNS rebinding, and a
+ * page served by another local program (another port) from calling it.
  */
 export function checkHost(
   req: IncomingMessage,
   res: ServerResponse,
-  allowedHostnames: readonly string[] | undefined,
+  local: LoopbackIdentity | undefined,
 ): boolean {
-  if (!allowedHostnames) return true;
+  if (!local) return true;
   const hostHeader = req.headers.host;
-  const hostname = hostHeader === undefined ? undefined : hostnameOf(hostHeader, false);
-  if (!hostname || !allowedHostnames.includes(hostname)) {
+  const hostname = hostHeader === undefined ? undefined : hostnameOf(hostHeader);
+  if (!hostname || !local.hostnames.includes(hostname)) {
     sendJson(
       res,
       403,
@@ -67,16 +88,9 @@ export function checkHost(
   }
   const origin = req.headers.origin;
   // Clients outside a browser send no Origin; a page's requests carry one, "null" from a sandboxed frame.
-  if (origin !== undefined) {
-    const originHost = hostnameOf(origin, true);
-    if (!originHost || !allowedHostnames.includes(originHost)) {
-      sendJson(
-        res,
-        403,
-        jsonRpcError(-32000, `Forbidden: Origin "${origin}" may not call this local server`),
-      );
-      return false;
-    }
+  if (origin !== undefined && !isOwnOrigin(origin, local)) {
+    sendJson(res, 403, jsonRpcError(-32000, `Forbidden: Origin "${origin}" may not call this local server`));
+    return false;
   }
   return true;
 }
@@ -105,26 +119,34 @@ export function checkBearer(req: IncomingMessage, res: ServerResponse, token: st
 
 export type BodyResult = { kind: "ok"; text: string } | { kind: "too_large" } | { kind: "aborted" };
 
+/** How long a refused body's connection may stay open after its 413, for the client to read it. */
+const refusedLingerMs = 5_000;
+
 /**
- * Reads what is left of a refused body and throws it away, so the client, still sending, can read the
- * 413; a client that keeps sending far beyond the limit is cut off instead.
+ * Answers a body over the limit with 413, then closes the connection gracefully. The rest of the body is
+ * never read: the client's writes wait on TCP while it reads the answer, then it sees this side close.
+ * The connection is not reset at once (destroying a socket with unread data sends a reset, and the client,
+ * still writing, would see EPIPE or ECONNRESET instead of the 413), nor kept beyond `refusedLingerMs`.
  */
-function discardRest(req: IncomingMessage, maxBytes: number) {
-  let discarded = 0;
-  req.on("data", (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > 16 * maxBytes) req.socket.destroy();
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
+  const socket = req.socket;
+  req.pause();
+  res.on("finish", () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), refusedLingerMs).unref();
   });
-  req.resume();
+  // No "Connection: close": Node would then destroy the socket as soon as the answer is written.
+  sendJson(
+    res,
+    413,
+    jsonRpcError(-32000, `Payload Too Large: a request body must not exceed ${maxBytes} bytes`),
+  );
 }
 
 /** Reads a request body up to `maxBytes`: a larger one (declared or sent) is refused without keeping it. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    discardRest(req, maxBytes);
-    return Promise.resolve({ kind: "too_large" });
-  }
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.resolve({ kind: "too_large" });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -132,19 +154,20 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
     const settle = (result: BodyResult) => {
       if (settled) return;
       settled = true;
+      req.off("data", onData);
       resolve(result);
     };
-    req.on("data", (chunk: Buffer) => {
-      if (settled) return;
+    const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) {
         chunks.length = 0;
+        req.pause();
         settle({ kind: "too_large" });
-        discardRest(req, maxBytes);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => settle({ kind: "ok", text: Buffer.concat(chunks).toString("utf8") }));
     req.on("error", () => settle({ kind: "aborted" }));
     req.on("aborted", () => settle({ kind: "aborted" }));

@@ -2,14 +2,17 @@ import { createServer as createNodeServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { log } from "../log.js";
-import { Exchanges, isRequestId, type RawMessage } from "./exchanges.js";
+import { callerKey, callerOf } from "./caller.js";
+import { Exchanges } from "./exchanges.js";
 import {
   assertSafeBind,
   checkBearer,
   checkHost,
   defaultMaxBodyBytes,
   jsonRpcError,
+  type LoopbackIdentity,
   readBody,
+  refuseTooLarge,
   sendJson,
 } from "./guards.js";
 import { isLoopbackHost, loopbackHostnames } from "./loopback.js";
@@ -55,7 +58,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   assertSafeBind(host, token);
   const loopback = isLoopbackHost(host);
-  const allowedHostnames = loopback ? loopbackHostnames(host) : undefined;
+  // Known once bound (port 0 picks one); no request is served before.
+  let local: LoopbackIdentity | undefined;
   const exchanges = new Exchanges();
   let closing = false;
 
@@ -66,11 +70,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     if (body.kind === "too_large") {
-      sendJson(
-        res,
-        413,
-        jsonRpcError(-32000, `Payload Too Large: a request body must not exceed ${maxBodyBytes} bytes`),
-      );
+      refuseTooLarge(req, res, maxBodyBytes);
       return;
     }
     let parsed: unknown;
@@ -80,17 +80,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendJson(res, 400, jsonRpcError(-32700, "Parse error: the body is not valid JSON"));
       return;
     }
-    const peer = req.socket.remoteAddress ?? "";
-    const messages = (Array.isArray(parsed) ? parsed : [parsed]).filter(
-      (message): message is RawMessage => typeof message === "object" && message !== null,
-    );
-    for (const message of messages) {
-      if (message.method !== "notifications/cancelled") continue;
-      const params = message.params as { requestId?: unknown; reason?: unknown } | undefined;
-      if (isRequestId(params?.requestId)) exchanges.cancel(peer, params.requestId, params.reason);
-    }
-
-    const exchange = exchanges.start(options.createServer(), peer, messages);
+    // Cancellations and the calls they name are matched within one caller, once the SDK accepts them.
+    const exchange = exchanges.start(options.createServer(), callerKey(callerOf(req)));
     const { server, transport } = exchange;
     res.on("close", () => exchanges.finish(exchange));
     try {
@@ -107,7 +98,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? "/").split("?")[0];
-    if (!checkHost(req, res, allowedHostnames)) return;
+    if (!checkHost(req, res, local)) return;
     if (closing) {
       sendJson(res, 503, jsonRpcError(-32000, "mediagate is shutting down"), { connection: "close" });
       return;
@@ -157,6 +148,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
   const address = httpServer.address() as AddressInfo;
+  if (loopback) local = { hostnames: loopbackHostnames(host), port: address.port };
   const urlHost = address.family === "IPv6" || host.includes(":") ? `[${address.address}]` : host;
 
   const cancelInFlight = () => {

@@ -22,10 +22,10 @@ export function loopbackHostnames(boundHost: string): string[] {
   return names;
 }
 
-/** The hostname part of a `Host` header or an `Origin` URL, lower-case, IPv6 in brackets; undefined if unreadable. */
-export function hostnameOf(value: string, isOrigin: boolean): string | undefined {
+/** The hostname part of a `Host` header, lower-case, IPv6 in brackets; undefined if unreadable. */
+export function hostnameOf(value: string): string | undefined {
   try {
-    const url = new URL(isOrigin ? value : `http://${value}`);
+    const url = new URL(`http://${value}`);
     return url.hostname.toLowerCase();
   } catch {
     return undefined;
