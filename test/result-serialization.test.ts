@@ -129,7 +129,7 @@ describe("serializeLine writes exactly the message it is given", () => {
       const answers = sent.filter(
         (message) => "result" in message && "content" in (message.result as object),
       );
-      const results = answers.map((message) => (message as { result: CallToolResult }).result);
+      const results = answers.map((message) => (message as unknown as { result: CallToolResult }).result);
       assert.ok(results.some((result) => result.isError));
       assert.ok(
         results.some((result) => JSON.stringify(result.structuredContent ?? {}).includes('"processing"')),
