@@ -2,6 +2,19 @@ import { type ErrorKind, kindForStatus, MediagateError, redact, remedyFor } from
 import type { Unwrapped } from "../types.js";
 import { parseRetryAfter } from "./retry.js";
 
+/**
+ * The longest provider message an error carries, in characters: enough for any real explanation, while an
+ * answer of megabytes (an HTML error page, a runaway message) never fills a result or a log line.
+ */
+export const maxProviderMessageChars = 500;
+
+/** A provider's message, its credentials out, cut to `maxProviderMessageChars` with an ellipsis. */
+function providerText(message: string, credentials: readonly string[]): string {
+  const clean = redact(message, credentials);
+  if (clean.length <= maxProviderMessageChars) return clean;
+  return `${clean.slice(0, maxProviderMessageChars - 1)}…`;
+}
+
 /** A provider's answer as it came: what one attempt returns. */
 export interface Answer {
   status: number;
@@ -65,12 +78,8 @@ export function interpretAnswer(answer: Answer, reading: AnswerReading): unknown
     const kind = kindForStatus(status);
     const retryAfterMs = parseRetryAfter(headers);
     const message =
-      unwrapped && !unwrapped.ok
-        ? unwrapped.message
-        : text.trim() === ""
-          ? "(empty answer)"
-          : text.trim().slice(0, 200);
-    return fail(kind, redact(message, credentials), retryAfterMs);
+      unwrapped && !unwrapped.ok ? unwrapped.message : text.trim() === "" ? "(empty answer)" : text.trim();
+    return fail(kind, providerText(message, credentials), retryAfterMs);
   }
   if (parsed === undefined && !parseFailed) {
     throw new MediagateError("bad_response", "answered with an empty body", {
@@ -89,6 +98,6 @@ export function interpretAnswer(answer: Answer, reading: AnswerReading): unknown
     });
   }
   if (!unwrapEnvelope) return parsed;
-  if (!unwrapped.ok) return fail("rejected", redact(unwrapped.message, credentials));
+  if (!unwrapped.ok) return fail("rejected", providerText(unwrapped.message, credentials));
   return unwrapped.data;
 }
