@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { providers } from "./catalog.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
-import { loadSettings } from "./config.js";
+import { httpTokenOf, loadSettings } from "./config.js";
 import { runDoctor } from "./doctor.js";
 import { describeError, MediagateError } from "./errors.js";
 import { configureLog, log } from "./log.js";
@@ -167,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
   if (!values.http && (values.port !== undefined || values.host !== undefined)) {
     throw configError("--host and --port apply to --http only; add --http");
   }
-  const token = process.env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
+  const token = httpTokenOf(process.env);
   // The HTTP transport is loaded only with --http: stdio start-up, which a desktop client waits for,
   // needs none of it.
   if (values.http) (await import("./transport/guards.js")).assertSafeBind(host, token);

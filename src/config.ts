@@ -74,6 +74,11 @@ export function parseRequestTimeout(
   return ms;
 }
 
+/** `MEDIAGATE_HTTP_TOKEN` as clients must send it (surrounding whitespace dropped), or undefined. */
+export function httpTokenOf(env: NodeJS.ProcessEnv): string | undefined {
+  return env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
+}
+
 /** Reads the environment once, at start-up; a problem stops start-up with one clear line. */
 export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOptions = {}): Promise<Settings> {
   const requestTimeoutMs = parseRequestTimeout(env.MEDIAGATE_REQUEST_TIMEOUT_MS);
@@ -99,7 +104,8 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
       secrets.push(...config.secrets);
     }
   }
-  if (env.MEDIAGATE_HTTP_TOKEN) secrets.push(env.MEDIAGATE_HTTP_TOKEN);
+  const httpToken = httpTokenOf(env);
+  if (httpToken) secrets.push(httpToken);
   const rootsText = env.MEDIAGATE_FILE_ROOTS?.trim();
   const roots = rootsText ? rootsText.split(path.delimiter).filter((root) => root !== "") : [process.cwd()];
   return {

@@ -98,15 +98,18 @@ export function log(
   const client = clientFor(level, signal);
   const toStderr = levels[level] >= threshold;
   if (!toStderr && client === undefined) return;
+  // Redacted before JSON.stringify: a secret with a quote or a backslash is written escaped, and would
+  // no longer match.
+  const clean = fields ? (redactValue(fields) as Record<string, unknown>) : undefined;
   if (toStderr) {
-    const suffix = fields ? ` ${JSON.stringify(fields)}` : "";
-    process.stderr.write(`${redact(`mediagate ${level}: ${message}${suffix}`, secrets)}\n`);
+    const suffix = clean ? ` ${JSON.stringify(clean)}` : "";
+    process.stderr.write(`mediagate ${level}: ${redact(message, secrets)}${suffix}\n`);
   }
   if (client !== undefined) {
     client.send({
       level: toClientLevel[level],
       logger: "mediagate",
-      data: { message: redact(message, secrets), ...(fields ? (redactValue(fields) as object) : {}) },
+      data: { message: redact(message, secrets), ...clean },
     });
   }
 }
