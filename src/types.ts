@@ -78,7 +78,11 @@ export interface ProviderConfig {
   stallTimeoutMs?: number;
 }
 
-/** Sends a request without the provider's auth: what a token exchange needs. */
+/**
+ * Sends a request without the provider's auth: what a token exchange needs. It runs under a budget of its
+ * own from when it is called, and under the signal in the request, if any: never under the budget of the
+ * call that asked for headers, since an exchange may serve several calls.
+ */
 export type SendUnauthenticated = (request: HttpRequest) => Promise<unknown>;
 
 export interface Authenticator {

@@ -69,9 +69,11 @@ export class ProviderClient {
 
   /** Sends an authenticated request and returns the provider's data, its envelope taken off. */
   async send(req: HttpRequest): Promise<unknown> {
-    // One budget for everything this request needs: a token exchange, its attempts, a token refresh.
+    // One budget for this request's attempts, before and after a token refresh.
     const budgeted: HttpRequest = { ...req, deadline: this.deadlineOf(req) };
-    const exchange = (r: HttpRequest) => this.execute({ ...r, deadline: budgeted.deadline }, {});
+    // A credential exchange may serve several calls at once (see the AI Studios token): it gets a budget
+    // of its own from when it starts, and only the signal it is given, never this call's.
+    const exchange = (r: HttpRequest) => this.execute({ ...r, deadline: this.deadlineOf(r) }, {});
     const authHeaders = await this.authenticator.headers(exchange, req.signal);
     try {
       return await this.execute(budgeted, authHeaders);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { SANDBOX_SEED } from "../../src/sandbox/index.js";
 import { testBasePaths } from "../helpers/harness.js";
 import {
@@ -120,5 +121,54 @@ describe("alternative credentials", () => {
       /\[redacted\] has no credit/,
     );
     assert.ok(!text.includes(token), `the token appears in: ${text}`);
+  });
+});
+
+describe("a token exchange shared by concurrent calls", () => {
+  it("the call that started it cancelled, the other call still gets the token and succeeds", async () => {
+    const fresh = await startWithAlternativeCredentials();
+    try {
+      let joined!: () => void;
+      const secondJoined = new Promise<void>((resolve) => {
+        joined = resolve;
+      });
+      fresh.client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
+        const message = String((params.data as { message?: unknown }).message);
+        if (/waiting for the AI Studios token exchange/.test(message)) joined();
+      });
+      await fresh.client.setLoggingLevel("debug");
+      let release!: () => void;
+      let arrived!: () => void;
+      const exchangeHeld = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      fresh.sandbox.aistudios.inject({
+        route: "/api/odin/v3/auth/token",
+        until: new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+        onHold: () => arrived(),
+      });
+
+      const controller = new AbortController();
+      const first = fresh.call("aistudios_list_models", {}, { signal: controller.signal });
+      first.catch(() => undefined);
+      await exchangeHeld;
+      const second = fresh.call("aistudios_list_models");
+      await secondJoined;
+      controller.abort("the user changed their mind");
+      await assert.rejects(first, /abort|changed their mind/i);
+      // The server reads messages in order: once it answers a ping sent after the cancel, it has acted on it.
+      await fresh.client.ping();
+      release();
+      succeeded(await second);
+      assert.deepEqual(fresh.sandbox.aistudios.abandoned, [], "the exchange was not given up");
+      assert.deepEqual(routesOf(fresh.sandbox.aistudios.requests), [
+        `POST ${studioPath("/api/odin/v3/auth/token")}`,
+        `GET ${studioPath("/api/odin/v3/model")}`,
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 });
