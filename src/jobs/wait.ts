@@ -69,10 +69,12 @@ export interface WaitOptions {
 }
 
 /**
- * Polls a job until it is done or failed, or until `seconds` have passed; then returns it as it stands,
- * with `poll_after_ms` when still processing. Backs off from about 1 s, never faster than the provider
+ * Polls a job until it is done or failed, or until `seconds` have passed, and never past `maxWaitSeconds`
+ * from the call's start (`context.startedAt`): a slow start request (an upload's complete, a generation)
+ * leaves that much less to wait, so no job-starting tool outlives the clients' 60 s timeout. Then returns
+ * the job as it stands, with `poll_after_ms` when still processing. Backs off from about 1 s, never faster than the provider
  * allows, and waits out a rate limit's Retry-After; a transient failure does not end the wait. Each poll
- * sends a progress notification (seconds waited out of `seconds`, with the job's state as the message).
+ * sends a progress notification (seconds waited out of the wait's length, with the job's state as the message).
  * The deadline bounds the requests too, and a cancelled call stops at once, its request included.
  */
 export async function waitWithin(
@@ -81,10 +83,13 @@ export async function waitWithin(
   context: ToolContext,
   options: WaitOptions = {},
 ): Promise<Job> {
-  if (job.status !== "processing" || seconds <= 0) return job;
+  const leftMs = maxWaitSeconds * 1000 - (Date.now() - context.startedAt);
+  const waitMs = Math.min(seconds * 1000, leftMs);
+  if (job.status !== "processing" || waitMs <= 0) return job;
   const base = options.progressBase ?? 0;
   const started = Date.now();
-  const deadline = AbortSignal.timeout(seconds * 1000);
+  const deadline = AbortSignal.timeout(waitMs);
+  const total = waitMs / 1000;
   const stop = AbortSignal.any([context.signal, deadline]);
   followLogs(stop, context.signal);
   const minimum = context.jobSource(job.provider).minPollIntervalMs;
@@ -122,13 +127,13 @@ export async function waitWithin(
     const done = current.status !== "processing";
     // Strictly increasing, and below the total until the job is over.
     const value = done
-      ? base + seconds
-      : Math.max(lastProgress + 0.001, base + Math.min(elapsed, seconds - 0.01));
+      ? base + total
+      : Math.max(lastProgress + 0.001, base + Math.min(elapsed, total - 0.01));
     lastProgress = value;
     const percent = current.progress === undefined || done ? "" : ` (${current.progress}%)`;
     await context.progress(
       Math.round(value * 1000) / 1000,
-      base + seconds,
+      Math.round((base + total) * 1000) / 1000,
       `${current.status}${percent}, ${Math.round(elapsed)} s elapsed`,
     );
   }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeJob, jobSchema } from "../../jobs/job.js";
-import { maxWaitSeconds, startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
+import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
 import { sendEndpoint } from "../../tools/execute.js";
 import { defineEndpoint, defineProcedure, type Endpoint, type Operation } from "../../tools/operation.js";
 import { asArray, asNumber, asRecord, asString, compact, requiredString } from "../envelope.js";
@@ -193,10 +193,9 @@ const generateVideo = defineEndpoint({
   toResult: async (data, input, context) => {
     // An answer with `request_type: "async"` (a callback was given) is a job too: polled the same way.
     const remoteId = remoteJobId(data, context.client("videodb").config.baseUrl);
-    // The wait ends within the call's own bound (55 s), however long the start request took.
-    const left = maxWaitSeconds - (Date.now() - context.startedAt) / 1000;
-    const seconds = Math.max(0, Math.min(input.wait_s, Math.floor(left)));
-    return { job: await waitWithin(startedJob("videodb", remoteId, "video_generation"), seconds, context) };
+    return {
+      job: await waitWithin(startedJob("videodb", remoteId, "video_generation"), input.wait_s, context),
+    };
   },
   summary: (result) => describeJob(result.job),
 });
