@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type CallToolResult, CallToolResultSchema, type Task } from "@modelcontextprotocol/sdk/types.js";
+import type { RecordedRequest } from "../src/sandbox/index.js";
 import { cliPath } from "./helpers/harness.js";
 import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { succeeded } from "./helpers/outcome.js";
@@ -148,4 +149,85 @@ describe("MCP tasks", () => {
     await assert.rejects(h.client.experimental.tasks.getTask("mgt1.bm90LWpzb24"), /not found/i);
     await assert.rejects(h.client.experimental.tasks.getTask("whatever"), /not found/i);
   });
+
+  it("tasks/cancel stops the task's background work: the provider sees the part in flight abandoned, no complete follows, and the task is cancelled", {
+    timeout: 20_000,
+  }, async () => {
+    const file = path.join(h.filesDir, "task-cancel.mp3");
+    await writeFile(file, randomBytes(3 * 1024));
+    h.sandbox.aioz.clearRequests();
+    const part = holdPart();
+    const created = await startTask(h.client, "aioz_upload_audio", {
+      file_path: file,
+      title: "Cancelled task",
+      chunk_size_bytes: 1024,
+    });
+    await part.inFlight;
+    await h.client.experimental.tasks.cancelTask(created.taskId);
+    await h.sandbox.aioz.untilAbandoned(1);
+    part.release();
+    const abandoned = h.sandbox.aioz.abandoned.map((r) => r.route.replace(/^\/media\/[^/]+/, "/media/{id}"));
+    assert.deepEqual(abandoned, ["/media/{id}/part"]);
+    const task = await h.client.experimental.tasks.getTask(created.taskId);
+    assert.equal(task.status, "cancelled");
+    const result = (await h.client.experimental.tasks.getTaskResult(
+      created.taskId,
+      CallToolResultSchema,
+    )) as CallToolResult;
+    assert.equal(result.isError, true);
+    assert.match((result.content[0] as { text: string }).text, /[Cc]ancelled/);
+    const routes = h.sandbox.aioz.requests.map((r) => r.route);
+    assert.equal(routes.filter((route) => route.endsWith("/part")).length, 1, "no part after the cancel");
+    assert.ok(!routes.some((route) => route.endsWith("/complete")), "a cancelled upload is never completed");
+  });
+
+  it("tasks/list lists the tasks of this process with their status, and not the plain calls carried as tasks", async () => {
+    const file = path.join(h.filesDir, "task-list.mp3");
+    await writeFile(file, randomBytes(2048));
+    const part = holdPart();
+    const running = await startTask(h.client, "aioz_upload_audio", {
+      file_path: file,
+      chunk_size_bytes: 1024,
+    });
+    await part.inFlight;
+    succeeded(await h.call("videodb_generate_video", { prompt: "Not a task", wait_s: 0 }));
+    const listed = (await h.client.experimental.tasks.listTasks()).tasks;
+    const mine = listed.find((task) => task.taskId === running.taskId);
+    assert.equal(mine?.status, "working", JSON.stringify(listed));
+    await h.client.experimental.tasks.cancelTask(running.taskId);
+    part.release();
+    const after = (await h.client.experimental.tasks.listTasks()).tasks;
+    assert.equal(after.find((task) => task.taskId === running.taskId)?.status, "cancelled");
+    for (const task of after) assert.ok(task.taskId.length > 0 && task.createdAt, JSON.stringify(task));
+    assert.equal(after.length, listed.length, "the plain call left no task to list");
+  });
 });
+
+/** Holds AIOZ's answer to the next upload part until `release()`; `inFlight` resolves once it is in. */
+function holdPart() {
+  let release!: () => void;
+  let arrived!: (request: RecordedRequest) => void;
+  const inFlight = new Promise<RecordedRequest>((resolve) => {
+    arrived = resolve;
+  });
+  h.sandbox.aioz.inject({
+    method: "POST",
+    route: /\/part$/,
+    until: new Promise<void>((resolve) => {
+      release = resolve;
+    }),
+    onHold: arrived,
+  });
+  return { release, inFlight };
+}
+
+/**
+ * Starts a tool call as a task and returns the task once created. Leaving the stream stops only the
+ * client's reading of it: the task goes on in the server.
+ */
+async function startTask(client: Client, name: string, args: Record<string, unknown>): Promise<Task> {
+  for await (const message of client.experimental.tasks.callToolStream({ name, arguments: args })) {
+    if (message.type === "taskCreated") return message.task;
+  }
+  throw new Error("no task was created");
+}
