@@ -15,11 +15,14 @@ import type { RunningHttpServer } from "./transport/http.js";
 import { BatchingStdioServerTransport } from "./transport/stdio.js";
 import { version } from "./version.js";
 
-// undici parses HTTP with llhttp compiled to WebAssembly. Once it is hot, V8 compiles the module again with
-// TurboFan, which holds about 30 MiB of compiler memory for a moment: on a 128 MiB upload the server's peak
-// RSS went from 116 to 90 MiB without it (idle 67 MiB). Liftoff's code parses provider answers, a few KiB
-// each, as fast as matters here. Set before undici loads, which is on the first provider request.
-setFlagsFromString("--liftoff-only");
+// undici parses HTTP with llhttp compiled to WebAssembly, the only WebAssembly this process compiles. Once
+// it is hot, V8 compiles it again with TurboFan, which holds about 20 MiB of compiler memory for a moment:
+// Liftoff's code parses provider answers, a few KiB each, as fast as matters here, and an upload's peak RSS
+// stays within its goal (bench/upload.ts). Where mediagate's start-up is its own, the flag is on node's
+// command line (the bundle's manifest). `npx mediagate` starts through the bin's `#!/usr/bin/env node`,
+// which cannot carry a flag portably (BusyBox's env, in Alpine images, has no -S), so it is set here
+// instead: before undici loads, on the first provider request; V8 reads it when a module is compiled.
+if (!process.execArgv.includes("--liftoff-only")) setFlagsFromString("--liftoff-only");
 
 const usage = `mediagate ${version}: MCP server for media (VideoDB, AIOZ Stream, AI Studios)
 
