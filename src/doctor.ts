@@ -1,6 +1,6 @@
 import { allOperations, providers } from "./catalog.js";
 import { formatJson, stdioClientConfig } from "./client-config.js";
-import type { Settings } from "./config.js";
+import { httpTokenOf, type Settings } from "./config.js";
 import { describeError } from "./errors.js";
 import { credentialSet, missingPartner } from "./providers/environment.js";
 import { createRuntime, toolContext } from "./server.js";
@@ -86,7 +86,7 @@ export async function runDoctor(
   lines.push(
     "",
     `File roots (MEDIAGATE_FILE_ROOTS): ${settings.runtime.fileRoots.join(", ")}`,
-    `HTTP bearer token (MEDIAGATE_HTTP_TOKEN): ${env.MEDIAGATE_HTTP_TOKEN ? "set" : "not set — required for --http on a non-loopback --host"}`,
+    `HTTP bearer token (MEDIAGATE_HTTP_TOKEN): ${httpTokenOf(env) ? "set" : "not set — required for --http on a non-loopback --host"}`,
     "",
     "Client configuration (claude_desktop_config.json, .cursor/mcp.json, .mcp.json):",
     formatJson(stdioClientConfig({ sandbox: options.sandbox ?? false, configured, env })),
