@@ -9,7 +9,7 @@ import { loadSettings } from "../../src/config.js";
 import { configureLog } from "../../src/log.js";
 import { type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 import { createRuntime, createServer } from "../../src/server.js";
-import { callTool, type Harness, testBasePaths } from "./harness.js";
+import { callTool, type Harness, listedToolsOf, testBasePaths } from "./harness.js";
 
 export interface InProcessOptions {
   sandbox?: SandboxOptions;
@@ -58,6 +58,8 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   await server.connect(serverTransport);
   const client = new Client({ name: "mediagate-test", version: "1.0.0" });
   await client.connect(clientTransport);
+  // As hosts do: the SDK's client then checks each successful result against the listed outputSchema too.
+  await listedToolsOf(client);
   const transcript: string[] = [];
   return {
     sandbox,
