@@ -246,6 +246,27 @@ describe("the client's MCP roots", () => {
     }
   });
 
+  it("a client that fails to list its roots leaves MEDIAGATE_FILE_ROOTS in force, and is asked again next time", async () => {
+    const client = new Client(
+      { name: "roots-client", version: "1.0.0" },
+      { capabilities: { roots: { listChanged: true } } },
+    );
+    let asked = 0;
+    client.setRequestHandler(ListRootsRequestSchema, async () => {
+      asked += 1;
+      throw new Error("no folder chosen yet");
+    });
+    const h = await startInProcess({ client });
+    try {
+      await writeFile(path.join(h.filesDir, "configured.mp3"), randomBytes(3000));
+      succeeded(await h.call("aioz_upload_audio", { file_path: "configured.mp3", title: "C", wait_s: 0 }));
+      succeeded(await h.call("aioz_upload_audio", { file_path: "configured.mp3", title: "C", wait_s: 0 }));
+      assert.equal(asked, 2);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("a client that lists no roots leaves MEDIAGATE_FILE_ROOTS in force", async () => {
     const roots = clientWithRoots([]);
     const h = await startInProcess({ client: roots.client });
@@ -279,7 +300,7 @@ describe("roots mediagate refuses", () => {
     );
   });
 
-  it("refuses a hidden file or folder below its root, as written and through a symbolic link", async () => {
+  it("refuses a hidden file or folder below its root, as written and through a symbolic link; a root inside a hidden folder still serves", async () => {
     for (const hidden of [".env", ".ssh/id_rsa", ".git/config", "album/.cache/song.mp3"]) {
       await assert.rejects(readableFile(hidden, roots), (error: Error) => {
         assert.match(error.message, /a hidden name \(starting with "\."\)/);
@@ -288,9 +309,7 @@ describe("roots mediagate refuses", () => {
       });
     }
     await assert.rejects(readableFile("innocent.mp3", roots), /goes through "\.secret", a hidden name/);
-  });
-
-  it("a root inside a hidden folder serves its files: only the part below the root counts", async () => {
+    // Only the part below the root counts: a root the user chose inside a hidden folder is theirs to allow.
     const hiddenRoot = await resolveRoots([path.join(base, ".config", "media")]);
     assert.equal((await readableFile("song.mp3", hiddenRoot)).size, 6);
   });

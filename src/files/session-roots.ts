@@ -74,9 +74,10 @@ export class SessionRoots {
       const asked = this.ask(this.server, signal);
       this.cached = asked;
       // A failed answer is not kept: the next call asks again.
-      asked.then((roots) => {
-        if (roots === undefined && this.cached === asked) this.cached = undefined;
-      });
+      const forget = () => {
+        if (this.cached === asked) this.cached = undefined;
+      };
+      asked.then((roots) => roots ?? forget(), forget);
     }
     if (!signal) return this.cached;
     // The list is shared by every call; one call's cancellation stops only its own wait for it.
@@ -124,11 +125,11 @@ export class SessionRoots {
     let directory: string;
     try {
       directory = await realpath(fileURLToPath(root.uri));
+      if (!(await stat(directory)).isDirectory()) return "is not a folder";
     } catch {
       // The SDK has checked the scheme; a remote host (file://server/share) or a missing folder ends here.
       return "is not a readable local folder";
     }
-    if (!(await stat(directory)).isDirectory()) return "is not a folder";
     const broad = await tooBroadRoot(directory);
     if (broad) return `is ${broad}, too broad to read files from`;
     directories.push(directory);
