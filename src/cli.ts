@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
+import { launch } from "./bundle/launch.js";
 import { providers } from "./catalog.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { loadSettings } from "./config.js";
@@ -40,7 +41,9 @@ ${providers
   .map(({ environment }) => `  ${credentialPhrase(environment, " + ")}, ${environment.baseUrl.variable}\n`)
   .join(
     "",
-  )}  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
+  )}  MEDIAGATE_FILE_ROOTS            folders tools may read local files from when the client shares no roots
+                                  (default over stdio: the current directory, unless it is / or your
+                                  home; over --http: none)
   MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
   MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)
@@ -184,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const settings = await loadSettings(env, {
       http: values.http,
+      bundle: launch.bundle,
       sandbox: values.sandbox,
       toolsets: values.toolsets,
       readOnly: values["read-only"],

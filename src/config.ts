@@ -1,7 +1,6 @@
-import path from "node:path";
 import { providers } from "./catalog.js";
 import { MediagateError } from "./errors.js";
-import { resolveRoots } from "./files/roots.js";
+import { configuredRoots } from "./files/roots.js";
 import {
   type ProviderConfig,
   type ProviderId,
@@ -21,6 +20,8 @@ export interface Settings {
 
 export interface SettingsOptions {
   http?: boolean;
+  /** Started by the Claude Desktop bundle (src/bundle/entry.ts): its folder setting is the only fallback root. */
+  bundle?: boolean;
   sandbox?: boolean;
   toolsets?: string | undefined;
   readOnly?: boolean;
@@ -100,11 +101,10 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
     }
   }
   if (env.MEDIAGATE_HTTP_TOKEN) secrets.push(env.MEDIAGATE_HTTP_TOKEN);
-  const rootsText = env.MEDIAGATE_FILE_ROOTS?.trim();
-  const roots = rootsText ? rootsText.split(path.delimiter).filter((root) => root !== "") : [process.cwd()];
+  const launch = options.bundle ? "bundle" : options.http ? "http" : "stdio";
   return {
     runtime: {
-      fileRoots: await resolveRoots(roots),
+      fileRoots: await configuredRoots(env, launch),
       allowPrivateUrls: env.MEDIAGATE_ALLOW_PRIVATE_URLS === "1",
       http: options.http ?? false,
       sandbox: options.sandbox ?? false,

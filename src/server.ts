@@ -4,6 +4,7 @@ import { allOperations, providerById } from "./catalog.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { Settings } from "./config.js";
 import { MediagateError } from "./errors.js";
+import { SessionRoots } from "./files/session-roots.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
 import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
 import { zodSchemaValidator } from "./schema-validator.js";
@@ -51,7 +52,7 @@ export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = proce
 const instructions = [
   "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech).",
   "Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result. wait_s is how long a tool that starts a job waits for it before returning it as it is (0: at once).",
-  "file_path: a local file inside MEDIAGATE_FILE_ROOTS; a relative path starts from the first root. A url source is streamed through, not stored, and needs a Content-Length when larger than one part.",
+  "file_path: a local file inside the allowed folders (the client's roots, else MEDIAGATE_FILE_ROOTS); a relative path starts from the first one. A url source is streamed through, not stored, and needs a Content-Length when larger than one part.",
   "AIOZ uploads: parts of chunk_size_bytes (AIOZ wants 50-200 MB, all but the last), sent in order from index 1; resume with the same size.",
   'AIOZ qualities: presets "<level>-<hls|dash>" (standard 128 kbps, good 192, highest 320 at 44.1 kHz, lossless 320 at 48 kHz; hls in mpegts, dash in fmp4), or full objects {resolution: standard|good|highest|lossless, type: hls|dash, container_type: hls mpegts|mp4, dash fmp4, audio_config: {codec: "aac", bitrate: integer bits/s > 0, channels: "2", sample_rate: 8000|11025|16000|22050|32000|44100|48000|88200|96000, language?: BCP 47, index?: input track, usually 0}}.',
 ].join(" ");
@@ -73,8 +74,16 @@ export function unconfiguredError(provider: ProviderId): MediagateError {
   );
 }
 
-/** The tool context of one call: its cancellation signal, its progress token, the provider clients. */
-export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: ClientLogState): ToolContext {
+/**
+ * The tool context of one call: its cancellation signal, its progress token, the provider clients, and
+ * the file roots of the client that made it (without `roots`, the configured ones alone).
+ */
+export function toolContext(
+  runtime: Runtime,
+  extra: ToolCallExtra,
+  logState?: ClientLogState,
+  roots: SessionRoots = new SessionRoots(runtime.config.fileRoots),
+): ToolContext {
   const token = extra._meta?.progressToken;
   const clientLog: ClientLog | undefined = logState && {
     level: () => logState.level,
@@ -89,6 +98,7 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: C
     startedAt: Date.now(),
     ...(clientLog ? { clientLog } : {}),
     config: runtime.config,
+    fileRoots: (field = "file_path") => roots.list(field, extra.signal),
     client(provider) {
       const client = runtime.clients.get(provider);
       if (!client) throw unconfiguredError(provider);
@@ -126,7 +136,8 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: C
  */
 export function createServer(runtime: Runtime): McpServer {
   const logState: ClientLogState = { level: undefined };
-  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState);
+  const roots = new SessionRoots(runtime.config.fileRoots);
+  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState, roots);
   const tasks = new JobTasks({ makeContext, secrets: runtime.secrets });
   const server = new McpServer(
     { name: "mediagate", version, title: "mediagate" },
@@ -137,6 +148,8 @@ export function createServer(runtime: Runtime): McpServer {
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },
   );
+  // Over stateless HTTP this server lives for one request and cannot ask the client anything (SessionRoots).
+  if (!runtime.config.http) roots.follow(server.server);
   // Replaces the SDK's own handler, which keeps the level where only its sendLoggingMessage reads it;
   // that sends outside the call's stream, so over HTTP the message would reach no one.
   server.server.setRequestHandler(SetLevelRequestSchema, async (request) => {

@@ -19,6 +19,8 @@ export interface InProcessOptions {
   args?: string[];
   /** Start the server without the sandbox's credentials. */
   withoutCredentials?: boolean;
+  /** The client to connect, for one with capabilities of its own (roots); default a plain SDK Client. */
+  client?: Client;
 }
 
 /** The same surface as the process harness, less what only a process has (its stderr). */
@@ -56,7 +58,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   const server = createServer(createRuntime(settings));
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
-  const client = new Client({ name: "mediagate-test", version: "1.0.0" });
+  const client = options.client ?? new Client({ name: "mediagate-test", version: "1.0.0" });
   await client.connect(clientTransport);
   // As hosts do: the SDK's client then checks each successful result against the listed outputSchema too.
   await listedToolsOf(client);

@@ -44,7 +44,12 @@ export interface PartSource {
 
 /** A local file, read through a handle opened on the checked file (so it cannot be swapped afterwards). */
 export async function fileSource(filePath: string, context: ToolContext): Promise<PartSource> {
-  const checked = await readableFile(filePath, context.config.fileRoots, "file_path", maxUploadBytes);
+  const checked = await readableFile(
+    filePath,
+    await context.fileRoots("file_path"),
+    "file_path",
+    maxUploadBytes,
+  );
   let handle: FileHandle;
   try {
     handle = await open(checked.path, "r");
