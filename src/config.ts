@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import path from "node:path";
+import ipaddr from "ipaddr.js";
 import { providers } from "./catalog.js";
 import { MediagateError } from "./errors.js";
 import { resolveRoots } from "./files/roots.js";
@@ -24,6 +26,8 @@ export interface SettingsOptions {
   sandbox?: boolean;
   toolsets?: string | undefined;
   readOnly?: boolean;
+  /** Origins on private addresses `url` sources may still reach over HTTP: the sandbox's emulators. */
+  privateUrlOrigins?: readonly string[];
 }
 
 export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId> | undefined {
@@ -52,6 +56,13 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `localhost` or a loopback address: plain http there never leaves the machine. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost") return true;
+  return isIP(host) !== 0 && ipaddr.process(host).range() === "loopback";
 }
 
 /**
@@ -92,6 +103,14 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
           `${provider.environment.baseUrl.variable}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
         );
       }
+      const base = new URL(config.baseUrl);
+      if (base.protocol === "http:" && !isLoopbackHost(base.hostname)) {
+        // Every request carries the provider's credentials: over plain http anyone on the path reads them.
+        throw new MediagateError(
+          "invalid_input",
+          `${provider.environment.baseUrl.variable}: "${base.origin}" is plain http, which would send ${provider.name}'s credentials in clear; use https (http is accepted for loopback only, such as a local sandbox)`,
+        );
+      }
       if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
       if (requestBudgetMs !== undefined) config.requestBudgetMs = requestBudgetMs;
       if (stallTimeoutMs !== undefined) config.stallTimeoutMs = stallTimeoutMs;
@@ -106,6 +125,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
     runtime: {
       fileRoots: await resolveRoots(roots),
       allowPrivateUrls: env.MEDIAGATE_ALLOW_PRIVATE_URLS === "1",
+      ...(options.privateUrlOrigins ? { privateUrlOrigins: options.privateUrlOrigins } : {}),
       http: options.http ?? false,
       sandbox: options.sandbox ?? false,
     },

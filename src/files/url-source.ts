@@ -1,45 +1,66 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import type { buildConnector, Dispatcher } from "undici";
 import { cancelledError, MediagateError } from "../errors.js";
 
-/** Addresses a `url` source may not reach from a server others call over HTTP: loopback, private, link-local, etc. */
-const privateRanges = (() => {
-  const list = new BlockList();
-  for (const [network, prefix] of [
-    ["0.0.0.0", 8],
-    ["10.0.0.0", 8],
-    ["100.64.0.0", 10],
-    ["127.0.0.0", 8],
-    ["169.254.0.0", 16],
-    ["172.16.0.0", 12],
-    ["192.0.0.0", 24],
-    ["192.168.0.0", 16],
-    ["198.18.0.0", 15],
-    ["224.0.0.0", 4],
-    ["240.0.0.0", 4],
-  ] as const) {
-    list.addSubnet(network, prefix, "ipv4");
-  }
-  for (const [network, prefix] of [
-    ["::", 128],
-    ["::1", 128],
-    ["fc00::", 7],
-    ["fe80::", 10],
-    ["ff00::", 8],
-    ["64:ff9b::", 96],
-    ["2001:db8::", 32],
-  ] as const) {
-    list.addSubnet(network, prefix, "ipv6");
-  }
-  return list;
-})();
+/** The IPv4 address in the last 32 bits of an IPv6 address. */
+function lastIpv4(address: ipaddr.IPv6): ipaddr.IPv4 {
+  const parts = address.parts;
+  const high = parts[6] ?? 0;
+  const low = parts[7] ?? 0;
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+}
 
-/** True for loopback, private, link-local, carrier-grade NAT, multicast and reserved addresses (IPv4-mapped included). */
+/** Whether a `url` source may connect to this address: ipaddr.js names the range, only `unicast` passes. */
+function isPublic(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (address.kind() === "ipv4") return address.range() === "unicast";
+  const v6 = address as ipaddr.IPv6;
+  const parts = v6.parts;
+  switch (v6.range()) {
+    case "unicast":
+      // ipaddr.js names ::/96 (IPv4-compatible, `::7f00:1`) unicast unless it is written with dots. RFC 4291
+      // deprecated it and no public host has one, while some stacks still deliver it as IPv4: refused whole.
+      return !parts.slice(0, 6).every((part) => part === 0);
+    case "ipv4Mapped":
+    case "rfc6145":
+      // ::ffff:a.b.c.d (the socket connects to a.b.c.d itself) and ::ffff:0:a.b.c.d (a SIIT translator
+      // sends it there): what counts is the IPv4 address.
+      return isPublic(lastIpv4(v6));
+    case "rfc6052":
+      // 64:ff9b::/96, the well-known NAT64 prefix: a NAT64 gateway on this network connects to the last 32
+      // bits, so they are checked. 64:ff9b:1::/48 (RFC 8215) is for local use, where the operator picks the
+      // prefix length and so where the IPv4 address sits: nothing embedded can be trusted, so it is refused.
+      return parts[2] === 0 && parts[3] === 0 && parts[4] === 0 && parts[5] === 0 && isPublic(lastIpv4(v6));
+    case "6to4": {
+      // 2002:AABB:CCDD::/48 is the site behind the 6to4 router at A.B.C.D: a private or loopback router
+      // address means a relay would deliver into a private network, so the router address is checked.
+      const router = new ipaddr.IPv4([
+        (parts[1] ?? 0) >> 8,
+        (parts[1] ?? 0) & 0xff,
+        (parts[2] ?? 0) >> 8,
+        (parts[2] ?? 0) & 0xff,
+      ]);
+      return isPublic(router);
+    }
+    default:
+      // Teredo (2001::/32) among them: its client address is stored obfuscated and the path runs through
+      // whichever Teredo relay this network uses, so the embedded address says nothing sure about where a
+      // connection lands; the service is retired and no media host serves from it. Refused whole, like
+      // site-local fec0::/10, unique-local, link-local, multicast, documentation and the other special ranges.
+      return false;
+  }
+}
+
+/**
+ * True for every address a `url` source may not reach when mediagate serves others over HTTP: loopback,
+ * private, link-local, carrier-grade NAT, multicast, reserved, and IPv6 forms that carry such an IPv4
+ * address (IPv4-mapped, IPv4-compatible, 6to4, NAT64). Anything but an IP address is false.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return privateRanges.check(address, family === 4 ? "ipv4" : "ipv6");
+  if (isIP(address) === 0) return false;
+  // A zone index (`fe80::1%eth0`) is link-local anyway; ipaddr.js keeps it apart from the address.
+  return !isPublic(ipaddr.parse(address));
 }
 
 function refused(host: string, address: string): MediagateError {
@@ -55,15 +76,35 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
+/** Resolves a host name to all its addresses, as `dns.lookup` with `all: true` does. */
+export type Resolve = (
+  hostname: string,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemResolve: Resolve = (hostname, callback) =>
+  dnsLookup(hostname, { all: true }, (error, addresses) => callback(error, addresses ?? []));
+
+/** `host:port` as the connector sees it, the host without brackets, the port always written. */
+function endpointKey(hostname: string, port: string | number | undefined, protocol: string): string {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const written = port === undefined || port === "" ? (protocol === "https:" ? "443" : "80") : String(port);
+  return `${host}:${written}`;
+}
+
 /**
- * A dispatcher whose every connection (redirects included) is checked where it is made: the addresses
- * the name actually resolved to, not just the host name, so DNS tricks cannot reach a private address.
+ * A dispatcher whose every connection (each redirect hop included) is checked where it is made: the
+ * addresses the name actually resolved to, not just the host name, so DNS tricks cannot reach a private
+ * address. `privateOrigins` are let through by their literal host and port alone.
  */
-function guardedDispatcher({ Agent, buildConnector, interceptors }: typeof import("undici")): Dispatcher {
+function guardedDispatcher(
+  { Agent, buildConnector, interceptors }: typeof import("undici"),
+  privateOrigins: ReadonlySet<string>,
+  resolve: Resolve,
+): Dispatcher {
   const lookup = (hostname: string, options: object, callback: LookupCallback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, (error, list) => {
       if (error) return callback(error, []);
-      const list = addresses as LookupAddress[];
       const bad = list.find((entry) => isPrivateAddress(entry.address));
       if (bad) return callback(refused(hostname, bad.address) as NodeJS.ErrnoException, []);
       if ((options as { all?: boolean }).all) return callback(null, list);
@@ -76,26 +117,56 @@ function guardedDispatcher({ Agent, buildConnector, interceptors }: typeof impor
   const connector = buildConnector({ lookup } as buildConnector.BuildOptions);
   const guarded: buildConnector.connector = (options, callback) => {
     const host = options.hostname.replace(/^\[|\]$/g, "");
+    if (privateOrigins.has(endpointKey(host, options.port, options.protocol))) {
+      return connector(options, callback);
+    }
     if (isPrivateAddress(host)) return callback(refused(host, host), null);
     connector(options, callback);
   };
   return new Agent({ connect: guarded }).compose(interceptors.redirect({ maxRedirections: 5 }));
 }
 
+/**
+ * `http://127.0.0.1:41234` → `127.0.0.1:41234`. Only a literal IP address names an origin here: a name
+ * would be resolved again at each connection, and could then point anywhere.
+ */
+function originKey(origin: string): string {
+  const url = new URL(origin);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) === 0) {
+    throw new MediagateError("invalid_input", `${origin}: a private origin must name an IP address`);
+  }
+  return endpointKey(host, url.port, url.protocol);
+}
+
 let openDispatcher: Dispatcher | undefined;
-let privateDispatcher: Dispatcher | undefined;
-function dispatcherFor(undici: typeof import("undici"), allowPrivate: boolean): Dispatcher {
-  if (allowPrivate) {
+const guardedDispatchers = new Map<string, Dispatcher>();
+function dispatcherFor(undici: typeof import("undici"), options: UrlSourceOptions): Dispatcher {
+  if (options.allowPrivate) {
     openDispatcher ??= new undici.Agent().compose(undici.interceptors.redirect({ maxRedirections: 5 }));
     return openDispatcher;
   }
-  privateDispatcher ??= guardedDispatcher(undici);
-  return privateDispatcher;
+  const origins = new Set((options.privateOrigins ?? []).map(originKey));
+  if (options.resolve) return guardedDispatcher(undici, origins, options.resolve);
+  const key = [...origins].sort().join(" ");
+  let dispatcher = guardedDispatchers.get(key);
+  if (!dispatcher) {
+    dispatcher = guardedDispatcher(undici, origins, systemResolve);
+    guardedDispatchers.set(key, dispatcher);
+  }
+  return dispatcher;
 }
 
 export interface UrlSourceOptions {
   /** Whether private and loopback addresses may be fetched (stdio mode, or MEDIAGATE_ALLOW_PRIVATE_URLS=1). */
   allowPrivate: boolean;
+  /**
+   * Origins on private addresses that may still be fetched when `allowPrivate` is false, each exactly
+   * (`http://127.0.0.1:41234`: that address and port, nothing else): the sandbox's own emulators. Default none.
+   */
+  privateOrigins?: readonly string[];
+  /** How host names are resolved; default the system's resolver (`dns.lookup`). */
+  resolve?: Resolve;
   /** Byte to start from (resuming an upload); asked for with a Range header. Default 0. */
   offset?: number;
   /**
@@ -149,7 +220,7 @@ export async function openUrl(text: string, options: UrlSourceOptions): Promise<
     response = await undici.request(url, {
       method: "GET",
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-      dispatcher: dispatcherFor(undici, options.allowPrivate),
+      dispatcher: dispatcherFor(undici, options),
       signal: options.signal,
       headersTimeout: 30_000,
       bodyTimeout: 60_000,

@@ -79,20 +79,28 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   };
 }
 
+/** Fixed values for the other credential sets, so tests can name what must arrive. */
+export const alternativeCredentials = {
+  aiozPublicKey: "sandbox-aioz-public",
+  aiozSecretKey: "sandbox-aioz-secret",
+  aistudiosAppId: "sandbox-app",
+  aistudiosUserKey: "sandbox-user-key",
+} as const;
+
 /**
  * The sandbox with each provider's other way of authenticating (AIOZ's key pair, AI Studios' app id and
  * user key), and every job failing, so failed jobs can be checked too.
  */
 export function startWithAlternativeCredentials(): Promise<InProcessHarness> {
   return startInProcess({
-    sandbox: { jobDurationMs: 100, failureRate: 1 },
+    sandbox: { jobDurationMs: 100, failureRate: 1, credentials: alternativeCredentials },
     env: {
       AIOZ_STREAM_TOKEN: "",
-      AIOZ_STREAM_PUBLIC_KEY: "sandbox-aioz-public",
-      AIOZ_STREAM_SECRET_KEY: "sandbox-aioz-secret",
+      AIOZ_STREAM_PUBLIC_KEY: alternativeCredentials.aiozPublicKey,
+      AIOZ_STREAM_SECRET_KEY: alternativeCredentials.aiozSecretKey,
       AISTUDIOS_API_KEY: "",
-      AISTUDIOS_APP_ID: "sandbox-app",
-      AISTUDIOS_USER_KEY: "sandbox-user-key",
+      AISTUDIOS_APP_ID: alternativeCredentials.aistudiosAppId,
+      AISTUDIOS_USER_KEY: alternativeCredentials.aistudiosUserKey,
     },
   });
 }
