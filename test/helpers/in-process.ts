@@ -19,6 +19,10 @@ export interface InProcessOptions {
   args?: string[];
   /** Start the server without the sandbox's credentials. */
   withoutCredentials?: boolean;
+  /** Configure the server as `--http` configures it (what it refuses to serve others). Default false. */
+  http?: boolean;
+  /** Private origins `url` sources may reach over HTTP, as `--sandbox` passes its emulators'. */
+  privateUrlOrigins?: string[];
 }
 
 /** The same surface as the process harness, less what only a process has (its stderr). */
@@ -49,7 +53,12 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     options: { toolsets: { type: "string" }, "read-only": { type: "boolean" } },
     strict: true,
   });
-  const settings = await loadSettings(env, { toolsets: values.toolsets, readOnly: values["read-only"] });
+  const settings = await loadSettings(env, {
+    toolsets: values.toolsets,
+    readOnly: values["read-only"],
+    ...(options.http ? { http: true } : {}),
+    ...(options.privateUrlOrigins ? { privateUrlOrigins: options.privateUrlOrigins } : {}),
+  });
   for (const secret of settings.secrets) knownSecrets.add(secret);
   // Log lines would land in the test runner's output; the process tests check them on a real stderr.
   configureLog(env.MEDIAGATE_LOG_LEVEL ?? "silent", [...knownSecrets]);
