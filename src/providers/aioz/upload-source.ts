@@ -194,7 +194,11 @@ export async function urlSource(
       opened.body.destroy();
       await whole?.remove();
       if (context.signal.aborted) throw cancelledError();
-      throw error;
+      if (error instanceof MediagateError) throw error;
+      throw new MediagateError("network", "url: the source broke off before its end", {
+        remedy: "Check that the URL is reachable from the server running mediagate, then try again.",
+        cause: error,
+      });
     }
     total = offset + whole.size;
   }
