@@ -126,7 +126,10 @@ async function spool(reader: ChunkReader, limit: number): Promise<Spool> {
     while (size < limit) {
       const chunk = await reader.take(limit - size);
       if (!chunk) break;
-      await opened.write(chunk, 0, chunk.byteLength, size);
+      for (let done = 0; done < chunk.byteLength; ) {
+        const { bytesWritten } = await opened.write(chunk, done, chunk.byteLength - done, size + done);
+        done += bytesWritten;
+      }
       size += chunk.byteLength;
     }
     const blocks = blockReader(opened, () => "url: the temporary copy of the source got shorter");
