@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
 import path from "node:path";
-import ipaddr from "ipaddr.js";
 import { providers } from "./catalog.js";
 import { MediagateError } from "./errors.js";
 import { resolveRoots } from "./files/roots.js";
@@ -59,10 +58,13 @@ function isHttpUrl(text: string): boolean {
 }
 
 /** `localhost` or a loopback address: plain http there never leaves the machine. */
-function isLoopbackHost(hostname: string): boolean {
+async function isLoopbackHost(hostname: string): Promise<boolean> {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost") return true;
-  return isIP(host) !== 0 && ipaddr.process(host).range() === "loopback";
+  if (isIP(host) === 0) return false;
+  // Loaded only for a plain http base URL: start-up with the default https ones does without it.
+  const { default: ipaddr } = await import("ipaddr.js");
+  return ipaddr.process(host).range() === "loopback";
 }
 
 /**
@@ -104,7 +106,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
         );
       }
       const base = new URL(config.baseUrl);
-      if (base.protocol === "http:" && !isLoopbackHost(base.hostname)) {
+      if (base.protocol === "http:" && !(await isLoopbackHost(base.hostname))) {
         // Every request carries the provider's credentials: over plain http anyone on the path reads them.
         throw new MediagateError(
           "invalid_input",

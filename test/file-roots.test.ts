@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { isPrivateAddress } from "../src/files/address-ranges.js";
 import { isWithin, readableFile, resolveRoots } from "../src/files/roots.js";
-import { isPrivateAddress } from "../src/files/url-source.js";
 import { startInProcess } from "./helpers/in-process.js";
 import { failed } from "./helpers/outcome.js";
 
