@@ -191,6 +191,7 @@ async function main(argv: string[]): Promise<number> {
       sandbox: values.sandbox,
       toolsets: values.toolsets,
       readOnly: values["read-only"],
+      ...(local ? { privateUrlOrigins: local.privateUrlOrigins } : {}),
     });
     configureLog(env.MEDIAGATE_LOG_LEVEL, settings.secrets);
     if (command === "doctor") {

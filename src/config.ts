@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { providers } from "./catalog.js";
 import { MediagateError } from "./errors.js";
 import { configuredRoots } from "./files/roots.js";
@@ -25,6 +26,8 @@ export interface SettingsOptions {
   sandbox?: boolean;
   toolsets?: string | undefined;
   readOnly?: boolean;
+  /** Origins on private addresses `url` sources may still reach over HTTP: the sandbox's emulators. */
+  privateUrlOrigins?: readonly string[];
 }
 
 export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId> | undefined {
@@ -53,6 +56,16 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `localhost` or a loopback address: plain http there never leaves the machine. */
+async function isLoopbackHost(hostname: string): Promise<boolean> {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost") return true;
+  if (isIP(host) === 0) return false;
+  // Loaded only for a plain http base URL: start-up with the default https ones does without it.
+  const { default: ipaddr } = await import("ipaddr.js");
+  return ipaddr.process(host).range() === "loopback";
 }
 
 /**
@@ -93,6 +106,14 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
           `${provider.environment.baseUrl.variable}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
         );
       }
+      const base = new URL(config.baseUrl);
+      if (base.protocol === "http:" && !(await isLoopbackHost(base.hostname))) {
+        // Every request carries the provider's credentials: over plain http anyone on the path reads them.
+        throw new MediagateError(
+          "invalid_input",
+          `${provider.environment.baseUrl.variable}: "${base.origin}" is plain http, which would send ${provider.name}'s credentials in clear; use https (http is accepted for loopback only, such as a local sandbox)`,
+        );
+      }
       if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
       if (requestBudgetMs !== undefined) config.requestBudgetMs = requestBudgetMs;
       if (stallTimeoutMs !== undefined) config.stallTimeoutMs = stallTimeoutMs;
@@ -106,6 +127,7 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
     runtime: {
       fileRoots: await configuredRoots(env, launch),
       allowPrivateUrls: env.MEDIAGATE_ALLOW_PRIVATE_URLS === "1",
+      ...(options.privateUrlOrigins ? { privateUrlOrigins: options.privateUrlOrigins } : {}),
       http: options.http ?? false,
       sandbox: options.sandbox ?? false,
     },

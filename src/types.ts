@@ -36,6 +36,11 @@ export interface RuntimeConfig {
   fileRoots: FileRootsConfig;
   /** Whether `url` sources may point at private and loopback addresses. */
   allowPrivateUrls: boolean;
+  /**
+   * Origins on private addresses (`http://127.0.0.1:41234`) `url` sources may still reach when private
+   * addresses are refused, each exactly: the sandbox's emulators. Default none.
+   */
+  privateUrlOrigins?: readonly string[];
   /** Serving over Streamable HTTP (remote clients) rather than stdio. */
   http: boolean;
   /** Talking to the built-in sandbox (`--sandbox`), not the real providers. */

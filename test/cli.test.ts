@@ -126,6 +126,31 @@ describe("mediagate command line", () => {
     );
   });
 
+  test("a plain http base URL off loopback stops start-up with one line naming the variable, since credentials would go in clear", async () => {
+    await assertConfigError(
+      [],
+      cleanEnv({
+        AIOZ_STREAM_TOKEN: "token-1234",
+        AIOZ_STREAM_BASE_URL: "http://api.aiozstream.example/api",
+      }),
+      /AIOZ_STREAM_BASE_URL: "http:\/\/api\.aiozstream\.example" is plain http, which would send AIOZ Stream's credentials in clear; use https/,
+    );
+    for (const host of ["10.0.0.5:8080", "[fd00::1]", "127.0.0.1.example"]) {
+      await assertConfigError(
+        [],
+        cleanEnv({ VIDEODB_API_KEY: "key-1234", VIDEODB_BASE_URL: `http://${host}` }),
+        /VIDEODB_BASE_URL: .* is plain http/,
+      );
+    }
+  });
+
+  test("a plain http base URL on loopback is accepted: the sandbox is one", async () => {
+    for (const base of [sandbox.videodb.url, sandbox.videodb.url.replace("127.0.0.1", "localhost")]) {
+      const run = await runCli(["doctor"], cleanEnv({ ...sandbox.env(), VIDEODB_BASE_URL: base }));
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+    }
+  });
+
   test("an unknown option or command stops start-up with one line", async () => {
     await assertConfigError(["--verbose"], cleanEnv(), /Unknown option '--verbose'; see mediagate --help/);
     await assertConfigError(["serve"], cleanEnv(), /unknown command "serve"/);

@@ -13,8 +13,8 @@ import {
   type Root,
 } from "@modelcontextprotocol/sdk/types.js";
 import { loadSettings } from "../src/config.js";
+import { isPrivateAddress } from "../src/files/address-ranges.js";
 import { isWithin, readableFile, resolveRoots } from "../src/files/roots.js";
-import { isPrivateAddress } from "../src/files/url-source.js";
 import { startSandbox } from "../src/sandbox/index.js";
 import { createRuntime, createServer } from "../src/server.js";
 import { startHttpServer } from "../src/transport/http.js";
