@@ -49,6 +49,9 @@ interface Video {
 type Audio = Video;
 
 interface Collection {
+  name: string;
+  description: string;
+  createdAt: string;
   videos: Video[];
   audios: Audio[];
 }
@@ -116,6 +119,14 @@ function parseTimeline(value: unknown, length: number): Array<[number, number]> 
   });
 }
 
+/**
+ * `openapi.yaml` `components.schemas.Video` also has a description and a size; the sandbox keeps no file
+ * for its samples, so the size is what a 1 Mbit/s encoding of that length would weigh.
+ */
+function documentedVideoFields(video: Video): { description: string; size: number } {
+  return { description: "", size: Math.round((Number(video.length) * 1_000_000) / 8) };
+}
+
 /** One short beep a second: audible enough to tell a player works, quiet enough to leave running. */
 function metronome(lengthSec: number): Tone[] {
   const tones: Tone[] = [];
@@ -129,7 +140,7 @@ function metronome(lengthSec: number): Tone[] {
 }
 
 export class VideoDBEmulator extends HttpEmulator {
-  /** Answer `generate_url` with the older `data: {signed_url}` shape. */
+  /** Answer `generate_url` with `data: {signed_url}` alone, without the `stream_url` the documents show beside it. */
   legacyAudioUrl: boolean;
   /** Shape of a finished async response: `data: <video>` or `response: {success, data: <video>}`. */
   asyncShape: VideoDBAsyncShape;
@@ -159,6 +170,9 @@ export class VideoDBEmulator extends HttpEmulator {
     const [video1 = "", video2 = ""] = VIDEODB_SEED.videoIds;
     const [audio1 = "", audio2 = ""] = VIDEODB_SEED.audioIds;
     this.collections.set(collection_id, {
+      name: "Default Collection",
+      description: "The mediagate sandbox's sample media",
+      createdAt: new Date().toISOString(),
       videos: [
         { id: video1, collection_id, name: "Sandbox sample: city timelapse", length: "123.4" },
         { id: video2, collection_id, name: "Sandbox sample: product walkthrough", length: 48.5 },
@@ -195,6 +209,7 @@ export class VideoDBEmulator extends HttpEmulator {
       handle,
     });
     return [
+      { method: "GET", path: "/collection/:collection_id", handle: (ctx) => this.getCollection(ctx) },
       { method: "GET", path: "/video/", handle: (ctx) => this.listVideos(ctx) },
       { method: "GET", path: "/audio/", handle: (ctx) => this.listAudios(ctx) },
       { method: "GET", path: "/video/:video_id", handle: (ctx) => this.getVideo(ctx) },
@@ -256,10 +271,30 @@ export class VideoDBEmulator extends HttpEmulator {
 
   private videoObject(video: Video): Record<string, unknown> {
     return {
+      ...documentedVideoFields(video),
       ...video,
       ...this.streamUrls(video, [[0, Number(video.length)]]),
       thumbnail_url: `${this.origin}/sandbox/videodb/thumbnail/${video.id}.svg`,
     };
+  }
+
+  /**
+   * The first request of both SDKs (video-db/videodb-python `videodb/client.py` `get_collection`,
+   * video-db/videodb-node `src/core/connection.ts` `getCollection`), answered as `openapi.yaml`
+   * `components.schemas.Collection`; the SDKs read id, name, description and is_public.
+   */
+  private getCollection(ctx: RequestContext): Reply {
+    const id = ctx.params.collection_id ?? "";
+    const collection = this.collections.get(id);
+    if (!collection) throw new HttpError(404, `Collection ${id} not found`);
+    return this.ok({
+      id,
+      name: collection.name,
+      description: collection.description,
+      is_public: false,
+      owner: "u-sandbox",
+      created_at: collection.createdAt,
+    });
   }
 
   private listVideos(ctx: RequestContext): Reply {
@@ -317,7 +352,9 @@ export class VideoDBEmulator extends HttpEmulator {
     const format = optionalEnum(body, "format", AUDIO_FORMATS) ?? "mp3";
     const quality = optionalEnum(body, "quality", QUALITIES) ?? "high";
     const url = `${this.origin}/sandbox/videodb/audio/${audio.id}/${quality}.${format}`;
-    return this.ok(this.legacyAudioUrl ? { signed_url: url } : { stream_url: url });
+    // Both SDKs read data.signed_url (video-db/videodb-python `videodb/audio.py`, video-db/videodb-node
+    // `src/core/audio.ts`); `openapi.yaml` and the seed document show data.stream_url.
+    return this.ok(this.legacyAudioUrl ? { signed_url: url } : { signed_url: url, stream_url: url });
   }
 
   private generateVideo(ctx: RequestContext): Reply {
