@@ -120,11 +120,11 @@ function parseTimeline(value: unknown, length: number): Array<[number, number]> 
 }
 
 /**
- * `openapi.yaml` `components.schemas.Video` also has a description and a size; the sandbox keeps no file
- * for its samples, so the size is what a 1 Mbit/s encoding of that length would weigh.
+ * `openapi.yaml` `components.schemas.Video` and `Audio` also have a size (and a video a description); the
+ * sandbox keeps no file for its samples, so the size is what an encoding at `bitsPerSecond` would weigh.
  */
-function documentedVideoFields(video: Video): { description: string; size: number } {
-  return { description: "", size: Math.round((Number(video.length) * 1_000_000) / 8) };
+function sizeAt(item: Video | Audio, bitsPerSecond: number): number {
+  return Math.round((Number(item.length) * bitsPerSecond) / 8);
 }
 
 /** One short beep a second: audible enough to tell a player works, quiet enough to leave running. */
@@ -213,6 +213,7 @@ export class VideoDBEmulator extends HttpEmulator {
       { method: "GET", path: "/video/", handle: (ctx) => this.listVideos(ctx) },
       { method: "GET", path: "/audio/", handle: (ctx) => this.listAudios(ctx) },
       { method: "GET", path: "/video/:video_id", handle: (ctx) => this.getVideo(ctx) },
+      { method: "GET", path: "/audio/:audio_id", handle: (ctx) => this.getAudio(ctx) },
       { method: "POST", path: "/video/:video_id/stream/", handle: (ctx) => this.generateStream(ctx) },
       { method: "POST", path: "/audio/:audio_id/generate_url", handle: (ctx) => this.generateAudioUrl(ctx) },
       {
@@ -271,7 +272,8 @@ export class VideoDBEmulator extends HttpEmulator {
 
   private videoObject(video: Video): Record<string, unknown> {
     return {
-      ...documentedVideoFields(video),
+      description: "",
+      size: sizeAt(video, 1_000_000),
       ...video,
       ...this.streamUrls(video, [[0, Number(video.length)]]),
       thumbnail_url: `${this.origin}/sandbox/videodb/thumbnail/${video.id}.svg`,
@@ -304,7 +306,20 @@ export class VideoDBEmulator extends HttpEmulator {
 
   private listAudios(ctx: RequestContext): Reply {
     const collection = this.collection(ctx.query.collection_id);
-    return this.ok({ audios: collection.audios.map((audio) => ({ ...audio })) });
+    return this.ok({ audios: collection.audios.map((audio) => this.audioObject(audio)) });
+  }
+
+  private audioObject(audio: Audio): Record<string, unknown> {
+    return { size: sizeAt(audio, 128_000), ...audio };
+  }
+
+  /** `collection.getAudio(id)` in both SDKs, before `generate_url`; `openapi.yaml` `/audio/{audio_id}`. */
+  private getAudio(ctx: RequestContext): Reply {
+    const audio = this.findAudio(ctx.params.audio_id);
+    if (ctx.query.collection_id !== undefined && ctx.query.collection_id !== audio.collection_id) {
+      throw new HttpError(404, `Audio ${audio.id} not found in collection ${ctx.query.collection_id}`);
+    }
+    return this.ok(this.audioObject(audio));
   }
 
   private getVideo(ctx: RequestContext): Reply {
