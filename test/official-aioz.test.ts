@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, it } from "node:test";
+import { FormData as UndiciFormData, fetch as undiciFetch } from "undici";
 import type { RecordedRequest } from "../src/sandbox/index.js";
 import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
@@ -225,4 +226,49 @@ describe("the limits the official clients' tests expect", () => {
       );
     });
   }
+});
+
+describe("the Node client's uploadVideo, as it sends its parts", () => {
+  // AIOZNetwork/aioz-stream-nodejs-client `src/index.ts` `uploadVideo` (commit 8b2cd8b) sends up to five
+  // parts at once, each a form of file, index, hash with its Content-Range, authenticated with HTTP Basic
+  // plus the two key headers (`src/HttpClient.ts`). The client is not on npm (@aiozstream/nodejs-client
+  // answers 404), so its requests are sent here with undici in that form, the last part first.
+  it("parts sent concurrently with the smaller last part first are assembled in byte order", async () => {
+    const id = await newAudio("Concurrent parts");
+    const { aiozPublicKey, aiozSecretKey } = h.sandbox.credentials;
+    const headers = {
+      authorization: `Basic ${Buffer.from(`${aiozPublicKey}:${aiozSecretKey}`).toString("base64")}`,
+      "stream-public-key": aiozPublicKey,
+      "stream-secret-key": aiozSecretKey,
+    };
+    const chunkSize = 4096;
+    const bytes = randomBytes(4 * chunkSize - 1000);
+    const sendPart = async (chunkNumber: number) => {
+      const start = chunkNumber * chunkSize;
+      const end = Math.min(start + chunkSize - 1, bytes.length - 1);
+      const part = bytes.subarray(start, end + 1);
+      const form = new UndiciFormData();
+      form.append("file", new Blob([part]), "concurrent.mp3");
+      form.append("index", String(chunkNumber + 1));
+      form.append("hash", md5(part));
+      const answer = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/part`, {
+        method: "POST",
+        body: form,
+        headers: { ...headers, "content-range": `bytes ${start}-${end}/${bytes.length}` },
+      });
+      assert.equal(answer.status, 200, await answer.text());
+    };
+    await sendPart(3);
+    await Promise.all([2, 0, 1].map(sendPart));
+    const completed = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/complete`, { headers });
+    assert.equal(completed.status, 200, await completed.text());
+
+    const indexes = partRequests(h.sandbox.aioz.requests).map(
+      (r) => (r.body as { fields: Record<string, string> }).fields.index,
+    );
+    assert.equal(indexes[0], "4", "the last part arrived first");
+    assert.deepEqual([...indexes].sort(), ["1", "2", "3", "4"]);
+    const source = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/source`);
+    assert.ok(Buffer.from(await source.arrayBuffer()).equals(bytes));
+  });
 });
