@@ -10,27 +10,16 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, it } from "node:test";
 import { FormData as UndiciFormData, fetch as undiciFetch } from "undici";
+import { AIOZ_SEED } from "../src/sandbox/aioz.js";
 import type { RecordedRequest } from "../src/sandbox/index.js";
 import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
+import { assertShapeCovers, type CoverOptions, shape } from "./helpers/shape.js";
 
 const fixtureDir = path.join(import.meta.dirname, "fixtures/official/aioz");
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are JSON read as they are
 const fixture = (name: string): any => JSON.parse(readFileSync(path.join(fixtureDir, name), "utf8"));
 const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
-
-/** A value's JSON form with every leaf replaced by its type: how placeholder examples are compared. */
-function shape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shape);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, item]) => [key, shape(item)]),
-    );
-  }
-  return typeof value;
-}
 
 const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 beforeEach(() => {
@@ -270,5 +259,53 @@ describe("the Node client's uploadVideo, as it sends its parts", () => {
     assert.deepEqual([...indexes].sort(), ["1", "2", "3", "4"]);
     const source = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/source`);
     assert.ok(Buffer.from(await source.arrayBuffer()).equals(bytes));
+  });
+});
+
+describe("the AIOZ emulator answers each example's request in the example's shape", () => {
+  const asAioz: CoverOptions = {
+    nullForStructures: true,
+    mayOmit: {
+      "data.assets.mp4_url": "an audio has no MP4 rendition (is_mp4 false)",
+      "data.media[].assets.mp4_url": "an audio has no MP4 rendition (is_mp4 false)",
+      "data.qualities[].video_codec": "an audio quality has no video stream",
+      "data.qualities[].video_bitrate": "an audio quality has no video stream",
+      "data.media[].qualities[].video_codec": "an audio quality has no video stream",
+      "data.media[].qualities[].video_bitrate": "an audio quality has no video stream",
+    },
+  };
+  const send = async (method: string, route: string, body?: unknown): Promise<unknown> => {
+    const answer = await fetch(`${h.sandbox.aioz.url}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${h.sandbox.credentials.aiozToken}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    assert.ok(answer.ok, `${method} ${route}: ${answer.status}`);
+    return answer.json();
+  };
+
+  it("POST /media with the Node client test's list request: the OpenAPI GetMediaListResponse (data.media)", async () => {
+    const answer = await send("POST", "/media", fixture("list-request.nodejs-test.json").request);
+    assertShapeCovers(answer, fixture("list-response.openapi.json").response, asAioz);
+  });
+
+  it("GET /media/{id}: the OpenAPI GetMediaDetailResponse", async () => {
+    const answer = await send("GET", `/media/${AIOZ_SEED.audioId}`);
+    assertShapeCovers(answer, fixture("detail-response.openapi.json").response, asAioz);
+  });
+
+  it("POST /media/create with the Node client test's create request: the media, as in GetMediaDetailResponse", async () => {
+    const request = fixture("create-request.nodejs-test.json").request;
+    const answer = await send("POST", "/media/create", { type: "audio", ...request });
+    assertShapeCovers(answer, fixture("detail-response.openapi.json").response, asAioz);
+  });
+
+  it("PATCH /media/{id} with the OpenAPI UpdateMediaInfoRequest example: the OpenAPI ResponseSuccess", async () => {
+    const id = await newAudio("Shape of an update");
+    const answer = await send("PATCH", `/media/${id}`, fixture("update-request.openapi.json").request);
+    assertShapeCovers(answer, fixture("response-success.openapi.json").response, asAioz);
   });
 });
