@@ -40,8 +40,9 @@ export interface SandboxOptions {
   /** Where uploaded parts are written. Default: a fresh directory under os.tmpdir(), removed on close. */
   storageDir?: string;
   /**
-   * VideoDB `POST /audio/{id}/generate_url` answers the older `data: {signed_url}` shape instead of
-   * `data: {stream_url}`. Default false. Also switchable at run time: `sandbox.videodb.legacyAudioUrl`.
+   * VideoDB `POST /audio/{id}/generate_url` answers `data: {signed_url}` alone (what the SDKs read) instead of
+   * `data: {signed_url, stream_url}` (the documents show `stream_url`). Default false. Also switchable at run
+   * time: `sandbox.videodb.legacyAudioUrl`.
    */
   videodbLegacyAudioUrl?: boolean;
   /**

@@ -154,12 +154,12 @@ describe("AIOZ Stream tools", () => {
     assert.ok(outcome.text.includes(String(audio?.hls_url)));
   });
 
-  it("aioz_list_audio reads the list under data.media (newer SDKs) as well as data.videos", async () => {
+  it("aioz_list_audio reads the list under data.videos (the seed document's name) as well as data.media", async () => {
     h.sandbox.aioz.inject({
       route: "/media",
       method: "POST",
       status: 200,
-      body: '{"status":"success","data":{"media":[{"id":"from-media-key","title":"T","status":"done"}],"total":1}}',
+      body: '{"status":"success","data":{"videos":[{"id":"from-media-key","title":"T","status":"done"}],"total":1}}',
     });
     const result = succeeded(await h.call("aioz_list_audio", {}));
     assert.equal(result.total, 1);
