@@ -13,13 +13,19 @@ import type {
 import { OAuthProtectedResourceMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { base64url, SignJWT } from "jose";
+import { loadSettings } from "../src/config.js";
+import { configureLog } from "../src/log.js";
 import { type Sandbox, startSandbox } from "../src/sandbox/index.js";
+import { createRuntime, createServer } from "../src/server.js";
+import { startHttpServer } from "../src/transport/http.js";
+import { oauthSettingsFromEnv } from "../src/transport/oauth/settings.js";
 import {
   mediagateScopes,
   mintToken,
   type RunningOidcProvider,
   type SigningKey,
   signingKey,
+  startMinimalAuthorizationServer,
   startOidcProvider,
 } from "./helpers/authorization-server.js";
 import { testBasePaths } from "./helpers/harness.js";
@@ -165,6 +171,9 @@ async function signInAndConsent(authorizationUrl: URL, redirectUrl: string, logi
   throw new Error("the authorization server never redirected back to the host");
 }
 
+/** A public URL whose access tokens the authorization server issues opaque, for introspection. */
+const opaqueUrl = "https://opaque.example.test";
+
 describe("mediagate --http as an OAuth resource server", () => {
   let sandbox: Sandbox;
   let key: SigningKey;
@@ -190,7 +199,7 @@ describe("mediagate --http as an OAuth resource server", () => {
   before(async () => {
     sandbox = await startSandbox({ basePaths: testBasePaths });
     key = await signingKey("key-1");
-    authorizationServer = await startOidcProvider({ key });
+    authorizationServer = await startOidcProvider({ key, opaqueResources: [`${opaqueUrl}/mcp`] });
     mediagate = await serve();
   });
 
@@ -445,6 +454,33 @@ describe("mediagate --http as an OAuth resource server", () => {
     assert.equal((metadata as { resource: string }).resource, `${publicUrl}/mcp`);
   });
 
+  test("an opaque token is checked by RFC 7662 introspection, with mediagate's own client credentials", async () => {
+    const introspecting = await serve({
+      MEDIAGATE_PUBLIC_URL: opaqueUrl,
+      MEDIAGATE_OAUTH_INTROSPECTION_URL: `${authorizationServer.issuer}/token/introspection`,
+      MEDIAGATE_OAUTH_CLIENT_ID: authorizationServer.machineClient.id,
+      MEDIAGATE_OAUTH_CLIENT_SECRET: authorizationServer.machineClient.secret,
+    });
+    const token = await authorizationServer.clientCredentialsToken(`${opaqueUrl}/mcp`, "mediagate:read");
+    assert.equal(token.split(".").length, 1, "the authorization server issued a JWT, not an opaque token");
+    const client = await connectHttpClient(introspecting.url, { authorization: `Bearer ${token}` });
+    clients.push(client);
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((tool) => tool.name === "videodb_list_videos"));
+    assert.ok(
+      !tools.some((tool) => tool.name === "videodb_generate_video"),
+      "a read token listed a write tool",
+    );
+
+    const unknown = await postMcp(introspecting.url, initialize, "not-a-token-the-server-issued");
+    assert.equal(unknown.status, 401);
+    assert.equal(challengeOf(unknown).error, "invalid_token");
+    assert.ok(
+      !introspecting.stderr().includes(authorizationServer.machineClient.secret),
+      "the client secret reached the log",
+    );
+  });
+
   describe("start-up rules", () => {
     test("a non-loopback bind with the issuer but no MEDIAGATE_PUBLIC_URL is refused with one line and exit code 2", async () => {
       const run = await runCli(
@@ -464,5 +500,48 @@ describe("mediagate --http as an OAuth resource server", () => {
       assert.equal(run.code, 2);
       assert.match(run.stderr, /MEDIAGATE_OAUTH_ISSUER: .*https:\/\//);
     });
+  });
+});
+
+describe("key rotation at the authorization server", () => {
+  test("a token signed with a new key is accepted without a restart once 30 s have passed since the keys were last fetched", async (t) => {
+    const oldKey = await signingKey("2026-old");
+    const newKey = await signingKey("2026-new");
+    const issuer = await startMinimalAuthorizationServer([oldKey]);
+    const sandbox = await startSandbox({ basePaths: testBasePaths });
+    configureLog("silent", []);
+    const runtime = createRuntime(await loadSettings(sandbox.env(), { http: true }));
+    const oauth = oauthSettingsFromEnv({ MEDIAGATE_OAUTH_ISSUER: issuer.issuer });
+    // The cooldown is measured on the clock: moved by hand, so the test waits for no real 30 s.
+    t.mock.timers.enable({ apis: ["Date"], now: Date.now() });
+    const server = await startHttpServer({
+      host: "127.0.0.1",
+      port: 0,
+      oauth,
+      createServer: (access) => createServer(runtime, access),
+    });
+    t.after(async () => {
+      await server.close(0);
+      await issuer.close();
+      await sandbox.close();
+    });
+    const claims = { iss: issuer.issuer, aud: server.url, sub: "alice", scope: "mediagate:write" };
+    const status = async (key: SigningKey) => {
+      const response = await postMcp(server.url, initialize, await mintToken(key, claims));
+      await response.body?.cancel();
+      return response.status;
+    };
+
+    assert.equal(await status(oldKey), 200);
+    assert.equal(issuer.jwksFetches(), 1);
+
+    issuer.publish([newKey]);
+    assert.equal(await status(newKey), 401, "a new key within 30 s of the last fetch");
+    assert.equal(issuer.jwksFetches(), 1, "an unknown kid within the cooldown fetched the keys again");
+
+    t.mock.timers.tick(30_001);
+    assert.equal(await status(newKey), 200, "the new key after the cooldown");
+    assert.equal(issuer.jwksFetches(), 2);
+    assert.equal(await status(oldKey), 401, "the retired key");
   });
 });
