@@ -299,6 +299,17 @@ describe("mediagate --http as an OAuth resource server", () => {
       await response.body?.cancel();
     });
 
+    test("typ JWT, as Keycloak and Entra ID send, is accepted; a typ of another kind of JWT is not", async () => {
+      const response = await postMcp(
+        mediagate.url,
+        initialize,
+        await mintToken(key, claims(), { typ: "JWT" }),
+      );
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+      await refusedWith(await mintToken(key, claims(), { typ: "logout+jwt" }), /not an access token/);
+    });
+
     test("expired beyond the 60 s of clock skew", async () => {
       const now = Math.floor(Date.now() / 1000);
       await refusedWith(await mintToken(key, { ...claims(), iat: now - 600, exp: now - 61 }), /expired/);

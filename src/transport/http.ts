@@ -251,6 +251,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       oauth,
       oauth.publicUrl ?? `http://${urlHost}:${address.port}`,
     );
+    if (!loopback && !resourceServer.resource.startsWith("https:")) {
+      log(
+        "warn",
+        `MEDIAGATE_PUBLIC_URL is not https://: access tokens would cross the network in the clear; put TLS in front`,
+      );
+    }
     const warming = resourceServer;
     warming.warm().then(
       () => log("info", `OAuth: accepting access tokens from ${oauth.issuer} for ${warming.resource}`),
