@@ -503,6 +503,38 @@ describe("mediagate --http as an OAuth resource server", () => {
       assert.match(run.stderr, /MEDIAGATE_PUBLIC_URL/);
     });
 
+    test("MEDIAGATE_PUBLIC_URL is an origin, and introspection needs mediagate's client credentials", () => {
+      const issuer = "https://auth.example.com/realms/media";
+      assert.throws(
+        () =>
+          oauthSettingsFromEnv({
+            MEDIAGATE_OAUTH_ISSUER: issuer,
+            MEDIAGATE_PUBLIC_URL: "https://media.example.com/mcp",
+          }),
+        /MEDIAGATE_PUBLIC_URL: .*must be an origin only/,
+      );
+      assert.throws(
+        () =>
+          oauthSettingsFromEnv({
+            MEDIAGATE_OAUTH_ISSUER: issuer,
+            MEDIAGATE_OAUTH_INTROSPECTION_URL: `${issuer}/protocol/openid-connect/token/introspect`,
+          }),
+        /MEDIAGATE_OAUTH_CLIENT_ID and MEDIAGATE_OAUTH_CLIENT_SECRET/,
+      );
+      assert.throws(
+        () => oauthSettingsFromEnv({ MEDIAGATE_OAUTH_AUDIENCE: "api://mediagate" }),
+        /needs MEDIAGATE_OAUTH_ISSUER/,
+      );
+      const settings = oauthSettingsFromEnv({
+        MEDIAGATE_OAUTH_ISSUER: issuer,
+        MEDIAGATE_PUBLIC_URL: "https://media.example.com/",
+        MEDIAGATE_OAUTH_READ_SCOPE: "api://mediagate/mediagate.read",
+      });
+      assert.equal(settings?.publicUrl, "https://media.example.com");
+      assert.equal(settings?.readScope, "api://mediagate/mediagate.read");
+      assert.equal(settings?.writeScope, "mediagate:write");
+    });
+
     test("an issuer over plain http to another host is refused", async () => {
       const run = await runCli(
         ["--http", "--port", "0"],

@@ -198,7 +198,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     let caller: Caller | undefined;
     let access: Access = "write";
-    if (resourceServer) {
+    if (oauth) {
+      if (!resourceServer) {
+        // Never open for lack of a checker: the resource's name waits for the bound address.
+        sendJson(res, 503, jsonRpcError(-32000, "mediagate is starting"), { "retry-after": "1" });
+        return;
+      }
       // The static token still serves machine clients; anyone else brings an access token.
       if (token === undefined || !tokenMatches(req.headers.authorization, token)) {
         const verdict = await resourceServer.authenticate(req.headers.authorization);
