@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createPublicKey } from "node:crypto";
+import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
@@ -61,6 +62,18 @@ function postMcp(url: string, body: unknown, token?: string): Promise<Response> 
     method: "POST",
     headers: { ...mcpHeaders, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body),
+  });
+}
+
+/** A POST through node:http, which, unlike fetch, sends the Host header it is given. */
+function rawPostStatus(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: "POST", headers }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    outgoing.on("error", reject);
+    outgoing.end(body);
   });
 }
 
@@ -431,6 +444,22 @@ describe("mediagate --http as an OAuth resource server", () => {
     }
   });
 
+  test("an Entra-style scope configured by its full name is granted by the short name the token carries", async () => {
+    const entra = await serve({
+      MEDIAGATE_OAUTH_READ_SCOPE: "api://mediagate/mediagate.read",
+      MEDIAGATE_OAUTH_WRITE_SCOPE: "api://mediagate/mediagate.write",
+    });
+    const { scope: _scope, ...rest } = claims();
+    const token = await mintToken(key, { ...rest, aud: entra.url, scp: "mediagate.read" });
+    const client = await connectHttpClient(entra.url, { authorization: `Bearer ${token}` });
+    clients.push(client);
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((tool) => tool.name === "videodb_list_videos"));
+    assert.ok(!tools.some((tool) => tool.name === "videodb_generate_video"));
+    const challenge = challengeOf(await postMcp(entra.url, initialize));
+    assert.equal(challenge.scope, "api://mediagate/mediagate.read api://mediagate/mediagate.write");
+  });
+
   test("MEDIAGATE_HTTP_TOKEN still serves machine clients beside OAuth", async () => {
     const both = await serve({ MEDIAGATE_HTTP_TOKEN: "static-token-9d2b" });
     const client = await connectHttpClient(both.url, { authorization: "Bearer static-token-9d2b" });
@@ -463,6 +492,15 @@ describe("mediagate --http as an OAuth resource server", () => {
     assert.equal((structured(status).job as { id: string }).id, job.id);
     const metadata = await (await fetch(`${two.origin}/.well-known/oauth-protected-resource/mcp`)).json();
     assert.equal((metadata as { resource: string }).resource, `${publicUrl}/mcp`);
+    // A reverse proxy on the same machine passes the public host on; a rebinding page's own name is refused.
+    const hosts = { "media.example.test": 401, "rebinding.example.net": 403 };
+    for (const [name, expected] of Object.entries(hosts)) {
+      assert.equal(
+        await rawPostStatus(one.url, { ...mcpHeaders, host: name }, JSON.stringify(initialize)),
+        expected,
+        name,
+      );
+    }
   });
 
   test("an opaque token is checked by RFC 7662 introspection, with mediagate's own client credentials", async () => {

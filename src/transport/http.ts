@@ -72,7 +72,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const resourceServerModule = oauth ? await import("./oauth/resource-server.js") : undefined;
   let resourceServer: ResourceServer | undefined;
   const loopback = isLoopbackHost(host);
-  const allowedHostnames = loopback ? loopbackHostnames(host) : undefined;
+  // Behind a reverse proxy on the same machine, requests name the public host: the deployment's own name,
+  // which no rebinding page can take.
+  const allowedHostnames = loopback
+    ? [...loopbackHostnames(host), ...(oauth?.publicUrl ? [new URL(oauth.publicUrl).hostname] : [])]
+    : undefined;
   const exchanges = new Exchanges();
   let closing = false;
 

@@ -31,6 +31,17 @@ export function callerKey(caller: Caller): string {
   return `oauth\u0000${caller.subject ?? ""}\u0000${caller.clientId ?? ""}`;
 }
 
+/**
+ * Whether the token grants `scope`. Entra ID is asked for a scope by its full name
+ * (`api://mediagate/mediagate.read`) and writes only the last part in `scp` (`mediagate.read`); the
+ * audience check has already tied the token to this API.
+ */
+function grants(caller: Caller, scope: string): boolean {
+  if (caller.scopes.includes(scope)) return true;
+  const slash = scope.lastIndexOf("/");
+  return slash >= 0 && caller.scopes.includes(scope.slice(slash + 1));
+}
+
 /** A quoted-string for an auth-param (RFC 9110 §5.6.4): no quote or backslash reaches the header unescaped. */
 function quoted(value: string): string {
   return `"${value.replace(/[\\"]/g, "\\$&")}"`;
@@ -114,8 +125,8 @@ export class ResourceServer {
     try {
       if (!match?.[1]) throw new TokenRefused("send the access token as Authorization: Bearer <token>");
       const caller = await this.verifier.verify(match[1]);
-      if (caller.scopes.includes(this.settings.writeScope)) return { ok: true, caller, access: "write" };
-      if (caller.scopes.includes(this.settings.readScope)) return { ok: true, caller, access: "read" };
+      if (grants(caller, this.settings.writeScope)) return { ok: true, caller, access: "write" };
+      if (grants(caller, this.settings.readScope)) return { ok: true, caller, access: "read" };
       return this.insufficientScope(
         this.allScopes,
         `the token grants neither ${this.settings.readScope} nor ${this.settings.writeScope}`,
