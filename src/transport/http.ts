@@ -1,5 +1,6 @@
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { log } from "../log.js";
 import { Exchanges, isRequestId, type RawMessage } from "./exchanges.js";
@@ -14,7 +15,7 @@ import {
   tokenMatches,
 } from "./guards.js";
 import { isLoopbackHost, loopbackHostnames } from "./loopback.js";
-import type { Caller } from "./oauth/access-token.js";
+import type { TokenHolder } from "./oauth/access-token.js";
 import type { Access, ResourceServer } from "./oauth/resource-server.js";
 import type { OAuthSettings } from "./oauth/settings.js";
 
@@ -96,7 +97,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   async function handleMcpPost(
     req: IncomingMessage,
     res: ServerResponse,
-    caller: Caller | undefined,
+    caller: TokenHolder | undefined,
     access: Access,
   ) {
     const body = await readBody(req, maxBodyBytes);
@@ -123,9 +124,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // subject when there is one, not by the address many users may share behind a proxy.
     const peer =
       caller && resourceServerModule
-        ? resourceServerModule.callerKey(caller)
+        ? resourceServerModule.holderKey(caller)
         : (req.socket.remoteAddress ?? "");
-    const label = caller && resourceServerModule ? resourceServerModule.callerLabel(caller) : undefined;
+    const label = caller && resourceServerModule ? resourceServerModule.holderLabel(caller) : undefined;
     const messages = (Array.isArray(parsed) ? parsed : [parsed]).filter(
       (message): message is RawMessage => typeof message === "object" && message !== null,
     );
@@ -200,7 +201,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendJson(res, 404, { error: `not found: the MCP endpoint is /mcp` });
       return;
     }
-    let caller: Caller | undefined;
+    let caller: TokenHolder | undefined;
     let access: Access = "write";
     if (oauth) {
       if (!resourceServer) {
@@ -220,6 +221,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           return;
         }
         ({ caller, access } = verdict);
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = resourceServer.authInfo(verdict.token, caller);
       }
     } else if (!checkBearer(req, res, token)) return;
     if (req.method !== "POST") {

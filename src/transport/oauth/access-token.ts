@@ -5,7 +5,7 @@ import { isLoopbackHost } from "../loopback.js";
 import type { OAuthSettings } from "./settings.js";
 
 /** Who sent a request, as its access token says. */
-export interface Caller {
+export interface TokenHolder {
   /** The token's `sub`: the person (or, for client credentials, the client) it was issued to. */
   subject: string | undefined;
   /** The OAuth client the person used: `client_id` (RFC 9068), else `azp`, `cid` (Okta) or `appid` (Entra v1). */
@@ -60,7 +60,7 @@ function scopesOf(claims: Record<string, unknown>): string[] {
   return [...new Set(scopes)];
 }
 
-function callerOf(claims: Record<string, unknown>): Caller {
+function holderOf(claims: Record<string, unknown>): TokenHolder {
   const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
   return {
     subject: text(claims.sub),
@@ -114,7 +114,7 @@ function assertSecure(what: string, value: string): void {
  */
 export class AccessTokenVerifier {
   private keys: Promise<JWTVerifyGetKey> | undefined;
-  private readonly verdicts = new Map<string, { caller: Caller; until: number }>();
+  private readonly verdicts = new Map<string, { caller: TokenHolder; until: number }>();
 
   constructor(
     private readonly settings: OAuthSettings,
@@ -166,7 +166,7 @@ export class AccessTokenVerifier {
   }
 
   /** The caller a token names, or TokenRefused / AuthorizationServerUnavailable. */
-  async verify(token: string): Promise<Caller> {
+  async verify(token: string): Promise<TokenHolder> {
     const segments = token.split(".");
     if (segments.length === 3) return this.verifyJwt(token);
     if (this.settings.introspection) return this.introspect(token);
@@ -175,7 +175,7 @@ export class AccessTokenVerifier {
     );
   }
 
-  private async verifyJwt(token: string): Promise<Caller> {
+  private async verifyJwt(token: string): Promise<TokenHolder> {
     const keys = await this.jwks();
     let payload: JWTPayload;
     try {
@@ -195,10 +195,10 @@ export class AccessTokenVerifier {
       if (error instanceof TokenRefused) throw error;
       throw refusal(error);
     }
-    return callerOf(payload);
+    return holderOf(payload);
   }
 
-  private async introspect(token: string): Promise<Caller> {
+  private async introspect(token: string): Promise<TokenHolder> {
     const key = createHash("sha256").update(token).digest("base64url");
     const now = Date.now();
     const known = this.verdicts.get(key);
@@ -254,7 +254,7 @@ export class AccessTokenVerifier {
     if (typeof answer.nbf === "number" && answer.nbf - clockToleranceS > seconds) {
       throw new TokenRefused("the token is not valid yet");
     }
-    const caller = callerOf(answer);
+    const caller = holderOf(answer);
     const expiresAtMs = caller.expiresAt === undefined ? Number.POSITIVE_INFINITY : caller.expiresAt * 1000;
     if (this.verdicts.size >= introspectionCacheSize) {
       const oldest = this.verdicts.keys().next().value;

@@ -1,8 +1,9 @@
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
 import {
   AccessTokenVerifier,
   AuthorizationServerUnavailable,
-  type Caller,
+  type TokenHolder,
   TokenRefused,
 } from "./access-token.js";
 import type { OAuthSettings } from "./settings.js";
@@ -12,7 +13,7 @@ export type Access = "read" | "write";
 
 /** A request's verdict: the caller and what it may do, or the answer to send instead. */
 export type Authentication =
-  | { ok: true; caller: Caller; access: Access }
+  | { ok: true; caller: TokenHolder; access: Access; token: string }
   | {
       ok: false;
       status: 401 | 403 | 503;
@@ -22,12 +23,12 @@ export type Authentication =
     };
 
 /** A name for the caller in logs, and the key of what is per caller: `sub` with the client it came through. */
-export function callerLabel(caller: Caller): string {
+export function holderLabel(caller: TokenHolder): string {
   return `sub=${caller.subject ?? "-"} client_id=${caller.clientId ?? "-"}`;
 }
 
 /** The key that keeps one caller's state (cancellations, rate limits) apart from another's. */
-export function callerKey(caller: Caller): string {
+export function holderKey(caller: TokenHolder): string {
   return `oauth\u0000${caller.subject ?? ""}\u0000${caller.clientId ?? ""}`;
 }
 
@@ -36,7 +37,7 @@ export function callerKey(caller: Caller): string {
  * (`api://mediagate/mediagate.read`) and writes only the last part in `scp` (`mediagate.read`); the
  * audience check has already tied the token to this API.
  */
-function grants(caller: Caller, scope: string): boolean {
+function grants(caller: TokenHolder, scope: string): boolean {
   if (caller.scopes.includes(scope)) return true;
   const slash = scope.lastIndexOf("/");
   return slash >= 0 && caller.scopes.includes(scope.slice(slash + 1));
@@ -68,6 +69,20 @@ export class ResourceServer {
     this.resource = `${publicOrigin}/mcp`;
     this.metadataUrl = `${publicOrigin}/.well-known/oauth-protected-resource/mcp`;
     this.verifier = new AccessTokenVerifier(settings, settings.audience ?? this.resource);
+  }
+
+  /**
+   * The token's verdict as the SDK hands it to request handlers (`extra.authInfo`), read from `req.auth`
+   * where the SDK's own bearer middleware puts it; the subject in `extra.sub`.
+   */
+  authInfo(token: string, holder: TokenHolder): AuthInfo {
+    return {
+      token,
+      clientId: holder.clientId ?? "",
+      scopes: [...holder.scopes],
+      ...(holder.expiresAt === undefined ? {} : { expiresAt: holder.expiresAt }),
+      extra: { sub: holder.subject },
+    };
   }
 
   /** RFC 9728 metadata, served without a token at both well-known paths. */
@@ -125,8 +140,10 @@ export class ResourceServer {
     try {
       if (!match?.[1]) throw new TokenRefused("send the access token as Authorization: Bearer <token>");
       const caller = await this.verifier.verify(match[1]);
-      if (grants(caller, this.settings.writeScope)) return { ok: true, caller, access: "write" };
-      if (grants(caller, this.settings.readScope)) return { ok: true, caller, access: "read" };
+      if (grants(caller, this.settings.writeScope))
+        return { ok: true, caller, access: "write", token: match[1] };
+      if (grants(caller, this.settings.readScope))
+        return { ok: true, caller, access: "read", token: match[1] };
       return this.insufficientScope(
         this.allScopes,
         `the token grants neither ${this.settings.readScope} nor ${this.settings.writeScope}`,
