@@ -321,6 +321,10 @@ describe("mediagate --http as an OAuth resource server", () => {
       assert.equal(response.status, 200);
       await response.body?.cancel();
       await refusedWith(await mintToken(key, claims(), { typ: "logout+jwt" }), /not an access token/);
+      await refusedWith(
+        await mintToken(key, claims(), { typ: 'x"\r\nX-Injected: 1' }),
+        /not an access token/,
+      );
     });
 
     test("expired beyond the 60 s of clock skew", async () => {

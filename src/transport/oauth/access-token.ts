@@ -188,7 +188,9 @@ export class AccessTokenVerifier {
       });
       const type = verified.protectedHeader.typ;
       if (type !== undefined && !acceptedTypes.has(type.toLowerCase())) {
-        throw new TokenRefused(`the token's type "${type}" is not an access token's (at+jwt or JWT)`);
+        // The header is the sender's: only printable ASCII of it reaches a header value or a log line.
+        const shown = type.replace(/[^\x20-\x7e]/g, "?").slice(0, 40);
+        throw new TokenRefused(`the token's type "${shown}" is not an access token's (at+jwt or JWT)`);
       }
       payload = verified.payload;
     } catch (error) {
