@@ -284,8 +284,11 @@ describe("mediagate --http as an OAuth resource server", () => {
     const result = await client.callTool({ name: "videodb_list_videos", arguments: {} });
     assert.notEqual(result.isError, true, JSON.stringify(result));
     assert.ok((structured(result).videos as unknown[]).length > 0);
-    await mediagate.waitForStderr("tools/call videodb_list_videos");
-    assert.match(mediagate.stderr(), /tools\/call videodb_list_videos \{"caller":"sub=alice client_id=/);
+    await mediagate.waitForStderr('tools/call {"tool":"videodb_list_videos"');
+    assert.match(
+      mediagate.stderr(),
+      /tools\/call \{"tool":"videodb_list_videos","caller":"sub=alice client_id=/,
+    );
     const accessToken = provider.tokens()?.access_token;
     assert.ok(accessToken);
     assert.ok(!mediagate.stderr().includes(accessToken), "the access token reached the log");

@@ -137,11 +137,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (access === "read" && resourceServer && options.toolIsReadOnly?.(name) === false) {
         // Refused before any server exists for the request: nothing reaches a provider.
         const { writeScope } = resourceServer.settings;
-        log("info", `refused ${name}: the token lacks ${writeScope}`, { caller: label });
+        // The tool name is the sender's: in the fields, which are JSON-escaped, never in the message.
+        log("info", `refused a call: the token lacks ${writeScope}`, { tool: name, caller: label });
         refuse(res, resourceServer.insufficientScope(writeScope, `${name} needs the ${writeScope} scope`));
         return;
       }
-      if (label) log("info", `tools/call ${name}`, { caller: label });
+      if (label) log("info", "tools/call", { tool: name, caller: label });
     }
     for (const message of messages) {
       if (message.method !== "notifications/cancelled") continue;
