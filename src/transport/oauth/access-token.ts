@@ -143,7 +143,8 @@ export class AccessTokenVerifier {
     }
     if (!metadata) {
       throw new AuthorizationServerUnavailable(
-        `${issuer} publishes no metadata at /.well-known/oauth-authorization-server nor /.well-known/openid-configuration`,
+        // The SDK's discovery reads a network failure as a browser's CORS refusal and tries the next URL.
+        `no metadata from ${issuer} at /.well-known/oauth-authorization-server nor /.well-known/openid-configuration (unreachable, or not an authorization server)`,
       );
     }
     // RFC 8414 §3.3: the metadata must name the issuer it was asked for, else another server's could stand in.
