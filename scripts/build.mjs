@@ -61,12 +61,17 @@ const withoutDefaultValidator = {
 /**
  * The runtime dependencies stay outside the npm package's build, loaded from node_modules: undici's index
  * (while the modules src/client/http-core.ts takes from it are built in; esbuild's own `external` would
- * leave out every path under the package, so the index alone is marked here) and ipaddr.js.
+ * leave out every path under the package, so the index alone is marked here), ipaddr.js, and jose, which
+ * checks OAuth access tokens: a security fix to either reaches users through npm, without a release of
+ * mediagate.
  */
 const runtimeDependenciesExternal = {
   name: "runtime-dependencies-external",
   setup(builder) {
-    builder.onResolve({ filter: /^(undici|ipaddr\.js)$/ }, (args) => ({ path: args.path, external: true }));
+    builder.onResolve({ filter: /^(undici|ipaddr\.js|jose)$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 

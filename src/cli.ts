@@ -13,6 +13,7 @@ import { credentialPhrase } from "./providers/environment.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
 import type { RunningHttpServer } from "./transport/http.js";
+import type { OAuthSettings } from "./transport/oauth/settings.js";
 import { BatchingStdioServerTransport } from "./transport/stdio.js";
 import { version } from "./version.js";
 
@@ -44,7 +45,14 @@ ${providers
   )}  MEDIAGATE_FILE_ROOTS            folders tools may read local files from when the client shares no roots
                                   (default over stdio: the current directory, unless it is / or your
                                   home; over --http: none)
-  MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
+  MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (this or OAuth off loopback)
+  MEDIAGATE_OAUTH_ISSUER          --http: require access tokens from this OAuth authorization server
+  MEDIAGATE_PUBLIC_URL            --http: the https:// origin clients reach mediagate at (needed off loopback)
+  MEDIAGATE_OAUTH_AUDIENCE        the token audience to require instead of <MEDIAGATE_PUBLIC_URL>/mcp
+  MEDIAGATE_OAUTH_READ_SCOPE      scope for the read-only tools (default mediagate:read)
+  MEDIAGATE_OAUTH_WRITE_SCOPE     scope for every tool (default mediagate:write)
+  MEDIAGATE_OAUTH_INTROSPECTION_URL, MEDIAGATE_OAUTH_CLIENT_ID, MEDIAGATE_OAUTH_CLIENT_SECRET
+                                  RFC 7662 introspection, for issuers whose access tokens are opaque
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
   MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)
   MEDIAGATE_REQUEST_BUDGET_MS     time limit of one provider request across its attempts (default 50000)
@@ -173,7 +181,11 @@ async function main(argv: string[]): Promise<number> {
   const token = process.env.MEDIAGATE_HTTP_TOKEN?.trim() || undefined;
   // The HTTP transport is loaded only with --http: stdio start-up, which a desktop client waits for,
   // needs none of it.
-  if (values.http) (await import("./transport/guards.js")).assertSafeBind(host, token);
+  let oauth: OAuthSettings | undefined;
+  if (values.http) {
+    oauth = (await import("./transport/oauth/settings.js")).oauthSettingsFromEnv(process.env);
+    (await import("./transport/guards.js")).assertSafeBind(host, token, oauth);
+  }
   let env = process.env;
   let local: LocalSandbox | undefined;
   if (values.sandbox) {
@@ -193,7 +205,10 @@ async function main(argv: string[]): Promise<number> {
       readOnly: values["read-only"],
       ...(local ? { privateUrlOrigins: local.privateUrlOrigins } : {}),
     });
-    configureLog(env.MEDIAGATE_LOG_LEVEL, settings.secrets);
+    configureLog(env.MEDIAGATE_LOG_LEVEL, [
+      ...settings.secrets,
+      ...(oauth?.introspection ? [oauth.introspection.clientSecret] : []),
+    ]);
     if (command === "doctor") {
       const report = await runDoctor(settings, env, { sandbox: values.sandbox });
       process.stdout.write(report.text);
@@ -211,7 +226,10 @@ async function main(argv: string[]): Promise<number> {
           host,
           port,
           token,
-          createServer: () => createServer(runtime),
+          oauth,
+          createServer: (access) => createServer(runtime, access),
+          toolIsReadOnly: (name) =>
+            runtime.operations.find((operation) => operation.name === name)?.annotations.readOnlyHint,
           health: () => ({
             name: "mediagate",
             version,

@@ -19,6 +19,8 @@ export interface Runtime {
   config: RuntimeConfig;
   clients: ReadonlyMap<ProviderId, ProviderClient>;
   operations: readonly Operation[];
+  /** The read-only ones among them: what a caller whose token grants only the read scope sees. */
+  readOnlyOperations: readonly Operation[];
   secrets: readonly string[];
   /** Where the player may load media from: what its resource declares to hosts. */
   mediaOrigins: readonly string[];
@@ -28,14 +30,17 @@ export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = proce
   const clients = new Map<ProviderId, ProviderClient>();
   for (const [id, config] of settings.providers)
     clients.set(id, new ProviderClient(providerById(id), config));
+  const operations = selectOperations(allOperations, {
+    configured: new Set(settings.providers.keys()),
+    toolsets: settings.toolsets,
+    readOnly: settings.readOnly,
+  });
   return {
     config: settings.runtime,
     clients,
-    operations: selectOperations(allOperations, {
-      configured: new Set(settings.providers.keys()),
-      toolsets: settings.toolsets,
-      readOnly: settings.readOnly,
-    }),
+    operations,
+    // One list for the life of the process, so its tools/list answer is made once too (tool-list.ts).
+    readOnlyOperations: operations.filter((operation) => operation.annotations.readOnlyHint),
     secrets: settings.secrets,
     mediaOrigins: mediaOrigins(
       [...settings.providers.values()].map((config) => config.baseUrl),
@@ -127,14 +132,16 @@ export function toolContext(
 }
 
 /**
- * One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request.
+ * One MCP server with the runtime's tools, or only its read-only ones (`access` "read", a token with only
+ * the read scope). Cheap: stateless HTTP makes one per request.
  *
  * Log messages: a client gets the log lines its own tool calls cause, from the level it set with
  * logging/setLevel, or until then from the server's level (MEDIAGATE_LOG_LEVEL, default info). Over
  * stdio the level lasts for the session. Over stateless HTTP every request has a server of its own, so a
  * level set in one request does not reach the next: calls there get the server's level.
  */
-export function createServer(runtime: Runtime): McpServer {
+export function createServer(runtime: Runtime, access: "read" | "write" = "write"): McpServer {
+  const operations = access === "read" ? runtime.readOnlyOperations : runtime.operations;
   const logState: ClientLogState = { level: undefined };
   const roots = new SessionRoots(runtime.config.fileRoots);
   const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState, roots);
@@ -156,8 +163,8 @@ export function createServer(runtime: Runtime): McpServer {
     logState.level = request.params.level;
     return {};
   });
-  registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
-  if (runtime.operations.some((operation) => playerTools.has(operation.name))) {
+  registerOperations(server, operations, makeContext, runtime.secrets, tasks);
+  if (operations.some((operation) => playerTools.has(operation.name))) {
     registerPlayer(server, runtime.mediaOrigins);
   }
   return server;

@@ -60,6 +60,7 @@ describe("the published package", () => {
     };
     const undici = lock.packages["node_modules/undici"]?.version;
     const ipaddr = lock.packages["node_modules/ipaddr.js"]?.version;
+    const jose = lock.packages["node_modules/jose"]?.version;
     await run(
       npm,
       [
@@ -71,6 +72,7 @@ describe("the published package", () => {
         path.join(work, packed.filename),
         `https://registry.npmjs.org/undici/-/undici-${undici}.tgz`,
         `https://registry.npmjs.org/ipaddr.js/-/ipaddr.js-${ipaddr}.tgz`,
+        `https://registry.npmjs.org/jose/-/jose-${jose}.tgz`,
       ],
       { cwd: project },
     );
@@ -80,13 +82,13 @@ describe("the published package", () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  test("declares only undici and ipaddr.js as runtime dependencies: the SDK and zod are inside the bundle", async () => {
+  test("declares only ipaddr.js, jose and undici as runtime dependencies: the SDK and zod are inside the bundle", async () => {
     const manifest = JSON.parse(
       await readFile(path.join(project, "node_modules/mediagate/package.json"), "utf8"),
     ) as { dependencies: Record<string, string> };
-    assert.deepEqual(Object.keys(manifest.dependencies), ["ipaddr.js", "undici"]);
+    assert.deepEqual(Object.keys(manifest.dependencies), ["ipaddr.js", "jose", "undici"]);
     const packages = await installedPackages(path.join(project, "node_modules"));
-    assert.deepEqual(packages.sort(), ["ipaddr.js", "mediagate", "undici"]);
+    assert.deepEqual(packages.sort(), ["ipaddr.js", "jose", "mediagate", "undici"]);
   });
 
   test("carries what runs: the bundle, the player page and the sandbox's media, no source maps", async (t) => {
