@@ -351,7 +351,6 @@ describe("AIOZ Stream tools", () => {
     const outcome = await h.call("aioz_upload_audio", {
       file_path: file,
       title: "Episode",
-      tags: ["podcast"],
       chunk_size_bytes: 1024,
       wait_s: 20,
     });
@@ -362,7 +361,7 @@ describe("AIOZ Stream tools", () => {
     const requests = h.sandbox.aioz.requests;
     const routes = routesOf(requests);
     assert.equal(routes[0], `POST ${aiozPath("/media/create")}`);
-    assert.deepEqual(requests[0]?.body, { type: "audio", title: "Episode", tags: ["podcast"] });
+    assert.deepEqual(requests[0]?.body, { type: "audio", title: "Episode" });
     assert.deepEqual(routes.slice(1, 5), [
       `POST ${aiozPath(`/media/${id}/part`)}`,
       `POST ${aiozPath(`/media/${id}/part`)}`,
