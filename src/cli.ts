@@ -196,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
       return report.ok ? 0 : 1;
     }
     if (local) process.stderr.write(`${local.banner}\n`);
-    const runtime = createRuntime(settings, env);
+    const runtime = createRuntime(settings);
 
     if (values.http) {
       let server: RunningHttpServer;

@@ -1,15 +1,16 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type ListToolsResult, SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { allOperations, providerById } from "./catalog.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { Settings } from "./config.js";
 import { MediagateError } from "./errors.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
-import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
+import { type MediaCsp, mediaCsp } from "./player/media-origins.js";
+import { registerPlayer } from "./player/resource.js";
 import { zodSchemaValidator } from "./schema-validator.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
-import { registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
+import { listTools, registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
 import type { ProviderId, RuntimeConfig } from "./types.js";
 import { version } from "./version.js";
 
@@ -18,27 +19,31 @@ export interface Runtime {
   config: RuntimeConfig;
   clients: ReadonlyMap<ProviderId, ProviderClient>;
   operations: readonly Operation[];
+  /** The tools/list answer, made here once: every server of the process (one per HTTP request) serves it. */
+  toolList: ListToolsResult["tools"];
   secrets: readonly string[];
   /** Where the player may load media from: what its resource declares to hosts. */
-  mediaOrigins: readonly string[];
+  mediaCsp: MediaCsp;
 }
 
-export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = process.env): Runtime {
+export function createRuntime(settings: Settings): Runtime {
   const clients = new Map<ProviderId, ProviderClient>();
   for (const [id, config] of settings.providers)
     clients.set(id, new ProviderClient(providerById(id), config));
+  const operations = selectOperations(allOperations, {
+    configured: new Set(settings.providers.keys()),
+    toolsets: settings.toolsets,
+    readOnly: settings.readOnly,
+  });
   return {
     config: settings.runtime,
     clients,
-    operations: selectOperations(allOperations, {
-      configured: new Set(settings.providers.keys()),
-      toolsets: settings.toolsets,
-      readOnly: settings.readOnly,
-    }),
+    operations,
+    toolList: listTools(operations),
     secrets: settings.secrets,
-    mediaOrigins: mediaOrigins(
-      [...settings.providers.values()].map((config) => config.baseUrl),
-      parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
+    mediaCsp: mediaCsp(
+      [...settings.providers].map(([id, config]) => ({ id, baseUrl: config.baseUrl })),
+      settings.mediaOrigins ?? [],
       settings.runtime.sandbox,
     ),
   };
@@ -143,9 +148,9 @@ export function createServer(runtime: Runtime): McpServer {
     logState.level = request.params.level;
     return {};
   });
-  registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
-  if (runtime.operations.some((operation) => playerTools.has(operation.name))) {
-    registerPlayer(server, runtime.mediaOrigins);
+  registerOperations(server, runtime.operations, runtime.toolList, makeContext, runtime.secrets, tasks);
+  if (runtime.operations.some((operation) => operation.ui === "player")) {
+    registerPlayer(server, runtime.mediaCsp);
   }
   return server;
 }

@@ -267,6 +267,8 @@ async function uploadResult(audio: string, job: Job, context: ToolContext) {
 
 export const uploadAudio = defineProcedure({
   name: "aioz_upload_audio",
+  ui: "player",
+  media: "audio",
   title: "Upload an audio file to AIOZ",
   description:
     "Upload a local file or an http(s) url in one call: create the audio (unless audio_id), send every part, complete; returns the transcoding job. A failed part's error says how to resume.",
