@@ -42,7 +42,11 @@ export function createRuntime(settings: Settings): Runtime {
     toolList: listTools(operations),
     secrets: settings.secrets,
     mediaCsp: mediaCsp(
-      [...settings.providers].map(([id, config]) => ({ id, baseUrl: config.baseUrl })),
+      [...settings.providers].map(([id, config]) => ({
+        id,
+        baseUrl: config.baseUrl,
+        defaultBaseUrl: providerById(id).environment.baseUrl.default,
+      })),
       settings.mediaOrigins ?? [],
       settings.runtime.sandbox,
     ),

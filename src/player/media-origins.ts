@@ -27,45 +27,51 @@ export interface MediaCsp {
  *   MEDIAGATE_MEDIA_ORIGINS.
  * VideoDB's API origin serves no media and is not declared.
  */
-const providerMedia: Readonly<Record<string, { resource: readonly string[]; connect: readonly string[] }>> =
-  {
-    videodb: { resource: ["https://stream.videodb.io"], connect: ["https://cdn.videodb.io"] },
-    aioz: { resource: ["api"], connect: [] },
-    aistudios: { resource: [], connect: ["api"] },
-  };
+const providerMedia: Readonly<Record<string, { resource: readonly string[]; connect: readonly string[] }>> = {
+  videodb: { resource: ["https://stream.videodb.io"], connect: ["https://cdn.videodb.io"] },
+  aioz: { resource: ["api"], connect: [] },
+  aistudios: { resource: [], connect: ["api"] },
+};
+
+/** A configured provider, as the view's CSP needs it. */
+export interface MediaProvider {
+  id: string;
+  baseUrl: string;
+  /** The provider's public service's base URL (its documented default). */
+  defaultBaseUrl: string;
+}
 
 /**
- * The CSP of the view for the configured providers (id and API base URL). In sandbox mode every URL a
- * result holds is an emulator's, so the emulators' origins are the media origins and nothing else is.
+ * The CSP of the view for the configured providers. A provider at its public service serves media from
+ * the hosts above. One at another base URL (the sandbox's emulators, a test server, a gateway) hands out
+ * URLs of its own origin, which the operator chose: that origin is a media origin, beside the public media
+ * hosts a gateway passes through; in sandbox mode every URL is an emulator's, so nothing else is declared.
  * `extra` (MEDIAGATE_MEDIA_ORIGINS) is what the deployment says serves its media.
  */
 export function mediaCsp(
-  providers: ReadonlyArray<{ id: string; baseUrl: string }>,
+  providers: readonly MediaProvider[],
   extra: readonly string[],
   sandbox = false,
 ): MediaCsp {
   const resource = new Set<string>();
   const connect = new Set<string>();
-  for (const { id, baseUrl } of providers) {
-    const api = new URL(baseUrl).origin;
-    if (sandbox) {
-      resource.add(api);
-      connect.add(api);
-      continue;
-    }
-    const media = providerMedia[id];
-    for (const origin of media?.resource ?? []) {
-      const resolved = origin === "api" ? api : origin;
-      resource.add(resolved);
-      // hls.js reads the same playlists with fetch where the browser has no HLS of its own.
-      connect.add(resolved);
-    }
-    for (const origin of media?.connect ?? []) connect.add(origin === "api" ? api : origin);
-  }
-  for (const origin of extra) {
+  const both = (origin: string) => {
     resource.add(origin);
+    // hls.js reads the same playlists with fetch where the browser has no HLS of its own.
     connect.add(origin);
+  };
+  for (const { id, baseUrl, defaultBaseUrl } of providers) {
+    const api = new URL(baseUrl).origin;
+    const atPublicService = api === new URL(defaultBaseUrl).origin;
+    if (!atPublicService) both(api);
+    if (sandbox) continue;
+    const media = providerMedia[id];
+    for (const origin of media?.resource ?? []) both(origin === "api" ? api : origin);
+    for (const origin of media?.connect ?? []) {
+      if (origin !== "api" || atPublicService) connect.add(origin === "api" ? api : origin);
+    }
   }
+  for (const origin of extra) both(origin);
   return { connectDomains: [...connect], resourceDomains: [...resource] };
 }
 
@@ -100,7 +106,8 @@ export async function parseMediaOrigins(text: string | undefined): Promise<strin
       return refuse("is http: media origins must be https (http only for a loopback host such as 127.0.0.1)");
     }
     if (wildcard) {
-      const { getDomain } = await import("tldts");
+      // The package is CommonJS: its exports are the default export both under Node and in the build.
+      const { getDomain } = (await import("tldts")).default;
       // A registrable domain is one label below a public suffix; none means the host is itself a suffix.
       if (!getDomain(host, { allowPrivateDomains: true })) {
         return refuse(
