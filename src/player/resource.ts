@@ -54,8 +54,8 @@ function playerHtml(): string {
 /**
  * Registers `ui://mediagate/player`, with the media origins a host must allow in its frame (media-origins.ts). Through the
  * SDK's registerResource rather than ext-apps' registerAppResource, which only adds the MIME type: importing
- * ext-apps' server module builds its whole app protocol schema at start-up, about 15 ms of a 180 ms cold
- * start (initialize + tools/list over stdio, medians of 15 alternating runs, ext-apps 1.7.5).
+ * ext-apps' server module builds its whole app protocol schema at start-up, a visible share of a cold start
+ * (bench/README.md).
  */
 export function registerPlayer(server: McpServer, csp: MediaCsp): void {
   const ui = { csp, prefersBorder: true };
