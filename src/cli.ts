@@ -59,7 +59,7 @@ ${providers
   MEDIAGATE_STALL_TIMEOUT_MS      an answer whose body pauses this long is a timeout (default 10000)
   MEDIAGATE_ALLOW_PRIVATE_URLS    1 lets url sources point at private and loopback addresses
   MEDIAGATE_LOG_LEVEL             debug, info (default), warn, error or silent
-  MEDIAGATE_MEDIA_ORIGINS         extra origins the player may load media from (space separated)
+  MEDIAGATE_MEDIA_ORIGINS         https origins that serve your media to the player (space separated)
 
 Exit codes: 0 ok, 1 doctor found a problem, 2 configuration error.
 `;
@@ -216,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
       return report.ok ? 0 : 1;
     }
     if (local) process.stderr.write(`${local.banner}\n`);
-    const runtime = createRuntime(settings, env);
+    const runtime = createRuntime(settings);
 
     if (values.http) {
       let server: RunningHttpServer;

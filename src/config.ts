@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { providers } from "./catalog.js";
 import { MediagateError } from "./errors.js";
 import { configuredRoots } from "./files/roots.js";
+import { parseMediaOrigins } from "./player/media-origins.js";
 import {
   type ProviderConfig,
   type ProviderId,
@@ -17,6 +18,8 @@ export interface Settings {
   toolsets: ReadonlySet<ToolsetId> | undefined;
   readOnly: boolean;
   secrets: string[];
+  /** `MEDIAGATE_MEDIA_ORIGINS`: where the player may load media from, beyond the providers' own hosts. */
+  mediaOrigins?: readonly string[];
 }
 
 export interface SettingsOptions {
@@ -135,5 +138,6 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
     toolsets: parseToolsets(options.toolsets),
     readOnly: options.readOnly ?? false,
     secrets,
+    mediaOrigins: await parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
   };
 }

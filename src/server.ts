@@ -1,16 +1,17 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type ListToolsResult, SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { allOperations, providerById } from "./catalog.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { Settings } from "./config.js";
 import { MediagateError } from "./errors.js";
 import { SessionRoots } from "./files/session-roots.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
-import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
+import { type MediaCsp, mediaCsp } from "./player/media-origins.js";
+import { registerPlayer } from "./player/resource.js";
 import { zodSchemaValidator } from "./schema-validator.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
-import { registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
+import { listTools, registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
 import type { ProviderId, RuntimeConfig } from "./types.js";
 import { version } from "./version.js";
 
@@ -21,12 +22,16 @@ export interface Runtime {
   operations: readonly Operation[];
   /** The read-only ones among them: what a caller whose token grants only the read scope sees. */
   readOnlyOperations: readonly Operation[];
+  /** The tools/list answers, made here once: every server of the process (one per HTTP request) serves one. */
+  toolList: ListToolsResult["tools"];
+  /** The tools/list answer of the read-only operations. */
+  readOnlyToolList: ListToolsResult["tools"];
   secrets: readonly string[];
   /** Where the player may load media from: what its resource declares to hosts. */
-  mediaOrigins: readonly string[];
+  mediaCsp: MediaCsp;
 }
 
-export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = process.env): Runtime {
+export function createRuntime(settings: Settings): Runtime {
   const clients = new Map<ProviderId, ProviderClient>();
   for (const [id, config] of settings.providers)
     clients.set(id, new ProviderClient(providerById(id), config));
@@ -35,16 +40,22 @@ export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = proce
     toolsets: settings.toolsets,
     readOnly: settings.readOnly,
   });
+  const readOnlyOperations = operations.filter((operation) => operation.annotations.readOnlyHint);
   return {
     config: settings.runtime,
     clients,
     operations,
-    // One list for the life of the process, so its tools/list answer is made once too (tool-list.ts).
-    readOnlyOperations: operations.filter((operation) => operation.annotations.readOnlyHint),
+    readOnlyOperations,
+    toolList: listTools(operations),
+    readOnlyToolList: listTools(readOnlyOperations),
     secrets: settings.secrets,
-    mediaOrigins: mediaOrigins(
-      [...settings.providers.values()].map((config) => config.baseUrl),
-      parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
+    mediaCsp: mediaCsp(
+      [...settings.providers].map(([id, config]) => ({
+        id,
+        baseUrl: config.baseUrl,
+        defaultBaseUrl: providerById(id).environment.baseUrl.default,
+      })),
+      settings.mediaOrigins ?? [],
       settings.runtime.sandbox,
     ),
   };
@@ -141,7 +152,10 @@ export function toolContext(
  * level set in one request does not reach the next: calls there get the server's level.
  */
 export function createServer(runtime: Runtime, access: "read" | "write" = "write"): McpServer {
-  const operations = access === "read" ? runtime.readOnlyOperations : runtime.operations;
+  const [operations, toolList] =
+    access === "read"
+      ? [runtime.readOnlyOperations, runtime.readOnlyToolList]
+      : [runtime.operations, runtime.toolList];
   const logState: ClientLogState = { level: undefined };
   const roots = new SessionRoots(runtime.config.fileRoots);
   const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState, roots);
@@ -163,9 +177,9 @@ export function createServer(runtime: Runtime, access: "read" | "write" = "write
     logState.level = request.params.level;
     return {};
   });
-  registerOperations(server, operations, makeContext, runtime.secrets, tasks);
-  if (operations.some((operation) => playerTools.has(operation.name))) {
-    registerPlayer(server, runtime.mediaOrigins);
+  registerOperations(server, operations, toolList, makeContext, runtime.secrets, tasks);
+  if (operations.some((operation) => operation.ui === "player")) {
+    registerPlayer(server, runtime.mediaCsp);
   }
   return server;
 }

@@ -267,12 +267,17 @@ describe("the VideoDB emulator accepts only the official clients' form", () => {
   });
 
   it("answers a running job with its percentage and a finished one with the final status 'complete'", async () => {
-    h.sandbox.videodb.holdJobs = true;
-    const started = await (await post("/collection/default/generate/video/", { prompt: "x" })).json();
-    const url = (started as { data: { output_url: string } }).data.output_url;
     const headers = { "x-access-token": h.sandbox.credentials.videodbApiKey };
-    const running = (await (await fetch(url, { headers })).json()) as { status: string; data: Json };
-    h.sandbox.videodb.holdJobs = false;
+    h.sandbox.videodb.holdJobs = true;
+    let url: string;
+    let running: { status: string; data: Json };
+    try {
+      const started = await (await post("/collection/default/generate/video/", { prompt: "x" })).json();
+      url = (started as { data: { output_url: string } }).data.output_url;
+      running = (await (await fetch(url, { headers })).json()) as { status: string; data: Json };
+    } finally {
+      h.sandbox.videodb.holdJobs = false;
+    }
     assert.match(running.status, /^(processing|in progress)$/);
     assert.equal(typeof running.data.percentage, "number");
     h.sandbox.videodb.clearRequests();

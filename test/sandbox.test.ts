@@ -205,23 +205,32 @@ describe("sandbox", () => {
   });
 
   test("VideoDB: generate video goes from processing to done and joins the collection", async () => {
+    const poll = async (url: string) =>
+      json(await fetch(url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
+    // Held while the running job is looked at, and released whatever happens, so no later test inherits it.
     sb.videodb.holdJobs = true;
-    const started = await videodb("/collection/default/generate/video/", {
-      method: "POST",
-      body: JSON.stringify({ prompt: "A drone over a city", duration: 6 }),
-    });
-    const body = await json(started);
-    assert.equal(body.status, "processing");
-    // As the official clients read it: no data.id, only the URL to poll.
-    assert.deepEqual(Object.keys(body.data as object), ["output_url"]);
-    const { output_url } = body.data as { output_url: string };
-    assert.match(output_url, /\/async-response\/job-[0-9a-f]+$/);
-    const poll = async () =>
-      json(await fetch(output_url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
-    const running = await poll();
-    sb.videodb.holdJobs = false;
+    let output_url: string;
+    let running: Record<string, unknown>;
+    try {
+      const started = await videodb("/collection/default/generate/video/", {
+        method: "POST",
+        body: JSON.stringify({ prompt: "A drone over a city", duration: 6 }),
+      });
+      const body = await json(started);
+      assert.equal(body.status, "processing");
+      // As the official clients read it: no data.id, only the URL to poll.
+      assert.deepEqual(Object.keys(body.data as object), ["output_url"]);
+      output_url = (body.data as { output_url: string }).output_url;
+      assert.match(output_url, /\/async-response\/job-[0-9a-f]+$/);
+      running = await poll(output_url);
+    } finally {
+      sb.videodb.holdJobs = false;
+    }
     assert.match(String(running.status), /^(processing|in progress)$/);
-    const done = await until(poll, (answer) => answer.status === "complete");
+    const done = await until(
+      () => poll(output_url),
+      (answer) => answer.status === "complete",
+    );
     const video = done.data as { id: string; length: number; stream_url: string };
     assert.match(video.id, /^m-/);
     assert.equal(video.length, 6);

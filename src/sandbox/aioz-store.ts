@@ -115,9 +115,12 @@ export class AiozStore {
     return run;
   }
 
+  /** See AiozEmulator.holdJobs. */
+  holdJobs = false;
+
   /** The sandbox does not transcode: "done" serves the uploaded bytes as they are. */
   settle(media: Media): void {
-    if (media.status !== "transcoding") return;
+    if (media.status !== "transcoding" || this.holdJobs) return;
     media.status = Math.random() < this.options.failureRate ? "fail" : "done";
     if (media.status === "done") media.size = media.received;
     media.duration = Math.round(media.duration * 1e6) / 1e6;

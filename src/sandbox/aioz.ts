@@ -101,6 +101,17 @@ export class AiozEmulator extends HttpEmulator {
     this.store = new AiozStore(setup);
   }
 
+  /**
+   * While set, transcodes stay running past their duration, and the ones due settle at the first read
+   * after it is cleared: a test sees a running transcode however slow the machine is.
+   */
+  get holdJobs(): boolean {
+    return this.store.holdJobs;
+  }
+  set holdJobs(hold: boolean) {
+    this.store.holdJobs = hold;
+  }
+
   override async listen(): Promise<this> {
     await this.seed();
     return super.listen();

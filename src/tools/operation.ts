@@ -117,6 +117,17 @@ interface OperationBase<I extends z.ZodObject, O extends z.ZodObject> {
    * `JobTool` where starting is more than that (an upload's parts follow in the background).
    */
   startsJob?: true | JobTool;
+  /**
+   * The MCP Apps view a host shows beside the result (`_meta.ui.resourceUri` on the tool); none by default.
+   * `"player"` plays, lists or follows the media the result holds (src/player).
+   */
+  ui?: "player";
+  /**
+   * The kind of media the result holds, or the finished job's result: what the view plays it as. Absent
+   * where the tool cannot know before the answer (a job polled by id, an upload of any type): the view then
+   * reads the result's own `media_type`.
+   */
+  media?: "video" | "audio" | "image";
   /** One line for a human, shown before the JSON. */
   summary: (result: z.output<O>) => string;
 }

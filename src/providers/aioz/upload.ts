@@ -249,6 +249,8 @@ async function uploadResult(audio: string, job: Job, context: ToolContext) {
 
 export const uploadAudio = defineProcedure({
   name: "aioz_upload_audio",
+  ui: "player",
+  media: "audio",
   title: "Upload an audio file to AIOZ",
   description:
     "Upload a file_path or url: create the audio (unless audio_id), send every part, complete; returns the job. For tags or metadata, create it with aioz_create_audio first.",
