@@ -7,7 +7,7 @@ import { version } from "../src/version.js";
 import { runCallOverhead } from "./call-overhead.js";
 import { runColdStart } from "./cold-start.js";
 import { runConcurrency } from "./concurrency.js";
-import { contextGoals, meetsContextGoals, runContextCost } from "./context-cost.js";
+import { contextGoals, largestTool, meetsContextGoals, runContextCost } from "./context-cost.js";
 import { runFirstCall } from "./first-call.js";
 import { round } from "./stats.js";
 import type { UploadBenchOptions, UploadBenchResult } from "./upload.js";
@@ -145,8 +145,8 @@ async function main(): Promise<void> {
     },
     {
       measure: "context: tokens the model reads (name, description, inputSchema), o200k | Anthropic",
-      goal: `≤ ${contextGoals.modelTokensPerTool} a tool, ≤ ${contextGoals.modelTokens} in all, with both`,
-      figure: `${mg.modelTokensPerTool} | ${mg.claude.modelTokensPerTool} a tool, ${mg.modelTokens} | ${mg.claude.modelTokens} for ${mg.tools} tools vs ${ref.modelTokensPerTool} | ${ref.claude.modelTokensPerTool} a tool; instructions ${mg.instructionsTokens.o200k} | ${mg.instructionsTokens.claude} vs ${ref.instructionsTokens.o200k} | ${ref.instructionsTokens.claude}`,
+      goal: `≤ ${contextGoals.modelTokensPerTool} a tool on average, ≤ ${contextGoals.modelTokensLargestTool} the largest, instructions ≤ ${contextGoals.instructionsTokens}, with both`,
+      figure: `${mg.modelTokensPerTool} | ${mg.claude.modelTokensPerTool} a tool, largest ${largestTool(mg)}, ${mg.modelTokens} | ${mg.claude.modelTokens} for ${mg.tools} tools vs ${ref.modelTokensPerTool} | ${ref.claude.modelTokensPerTool} a tool; instructions ${mg.instructionsTokens.o200k} | ${mg.instructionsTokens.claude} vs ${ref.instructionsTokens.o200k} | ${ref.instructionsTokens.claude}`,
       pass: meetsContextGoals(mg),
     },
     {

@@ -59,14 +59,19 @@ const withoutDefaultValidator = {
 };
 
 /**
- * undici's index stays outside the npm package's build (a runtime dependency, loaded from node_modules),
- * while the modules src/client/http-core.ts takes from it are built in. esbuild's own `external` would
- * leave out every path under the package, so the index alone is marked here.
+ * The runtime dependencies stay outside the npm package's build, loaded from node_modules: undici's index
+ * (while the modules src/client/http-core.ts takes from it are built in; esbuild's own `external` would
+ * leave out every path under the package, so the index alone is marked here), ipaddr.js, and jose, which
+ * checks OAuth access tokens: a security fix to either reaches users through npm, without a release of
+ * mediagate.
  */
-const undiciIndexExternal = {
-  name: "undici-index-external",
+const runtimeDependenciesExternal = {
+  name: "runtime-dependencies-external",
   setup(builder) {
-    builder.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", external: true }));
+    builder.onResolve({ filter: /^(undici|ipaddr\.js|jose)$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 
@@ -111,7 +116,7 @@ async function server(outdir, forBundle) {
     // The server speaks English too: zod's other locales are a quarter of the bundle, compiled at every start.
     plugins: forBundle
       ? [englishOnly, withoutDefaultValidator]
-      : [englishOnly, withoutDefaultValidator, undiciIndexExternal],
+      : [englishOnly, withoutDefaultValidator, runtimeDependenciesExternal],
     logLevel: "warning",
     banner: { js: banner },
   });

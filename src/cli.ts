@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
+import { launch } from "./bundle/launch.js";
 import { providers } from "./catalog.js";
 import { formatJson, httpClientConfig, stdioClientConfig } from "./client-config.js";
 import { httpTokenOf, loadSettings } from "./config.js";
@@ -12,6 +13,7 @@ import { credentialPhrase } from "./providers/environment.js";
 import type { LocalSandbox } from "./sandbox/local.js";
 import { createRuntime, createServer } from "./server.js";
 import type { RunningHttpServer } from "./transport/http.js";
+import type { OAuthSettings } from "./transport/oauth/settings.js";
 import { BatchingStdioServerTransport } from "./transport/stdio.js";
 import { version } from "./version.js";
 
@@ -43,15 +45,24 @@ ${providers
   .map(({ environment }) => `  ${credentialPhrase(environment, " + ")}, ${environment.baseUrl.variable}\n`)
   .join(
     "",
-  )}  MEDIAGATE_FILE_ROOTS            directories tools may read files from (default: the current directory)
-  MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (required off loopback)
+  )}  MEDIAGATE_FILE_ROOTS            folders tools may read local files from when the client shares no roots
+                                  (default over stdio: the current directory, unless it is / or your
+                                  home; over --http: none)
+  MEDIAGATE_HTTP_TOKEN            bearer token required on /mcp in --http mode (this or OAuth off loopback)
+  MEDIAGATE_OAUTH_ISSUER          --http: require access tokens from this OAuth authorization server
+  MEDIAGATE_PUBLIC_URL            --http: the https:// origin clients reach mediagate at (needed off loopback)
+  MEDIAGATE_OAUTH_AUDIENCE        the token audience to require instead of <MEDIAGATE_PUBLIC_URL>/mcp
+  MEDIAGATE_OAUTH_READ_SCOPE      scope for the read-only tools (default mediagate:read)
+  MEDIAGATE_OAUTH_WRITE_SCOPE     scope for every tool (default mediagate:write)
+  MEDIAGATE_OAUTH_INTROSPECTION_URL, MEDIAGATE_OAUTH_CLIENT_ID, MEDIAGATE_OAUTH_CLIENT_SECRET
+                                  RFC 7662 introspection, for issuers whose access tokens are opaque
   MEDIAGATE_SANDBOX_FAILURE_RATE  0 to 1: share of sandbox jobs that fail on purpose (default 0)
   MEDIAGATE_REQUEST_TIMEOUT_MS    time limit of one provider request attempt (default 30000)
   MEDIAGATE_REQUEST_BUDGET_MS     time limit of one provider request across its attempts (default 50000)
   MEDIAGATE_STALL_TIMEOUT_MS      an answer whose body pauses this long is a timeout (default 10000)
   MEDIAGATE_ALLOW_PRIVATE_URLS    1 lets url sources point at private and loopback addresses
   MEDIAGATE_LOG_LEVEL             debug, info (default), warn, error or silent
-  MEDIAGATE_MEDIA_ORIGINS         extra origins the player may load media from (space separated)
+  MEDIAGATE_MEDIA_ORIGINS         https origins that serve your media to the player (space separated)
 
 Exit codes: 0 ok, 1 doctor found a problem, 2 configuration error.
 `;
@@ -173,7 +184,11 @@ async function main(argv: string[]): Promise<number> {
   const token = httpTokenOf(process.env);
   // The HTTP transport is loaded only with --http: stdio start-up, which a desktop client waits for,
   // needs none of it.
-  if (values.http) (await import("./transport/guards.js")).assertSafeBind(host, token);
+  let oauth: OAuthSettings | undefined;
+  if (values.http) {
+    oauth = (await import("./transport/oauth/settings.js")).oauthSettingsFromEnv(process.env);
+    (await import("./transport/guards.js")).assertSafeBind(host, token, oauth);
+  }
   let env = process.env;
   let local: LocalSandbox | undefined;
   if (values.sandbox) {
@@ -187,11 +202,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     const settings = await loadSettings(env, {
       http: values.http,
+      bundle: launch.bundle,
       sandbox: values.sandbox,
       toolsets: values.toolsets,
       readOnly: values["read-only"],
+      ...(local ? { privateUrlOrigins: local.privateUrlOrigins } : {}),
     });
-    configureLog(env.MEDIAGATE_LOG_LEVEL, settings.secrets);
+    configureLog(env.MEDIAGATE_LOG_LEVEL, [
+      ...settings.secrets,
+      ...(oauth?.introspection ? [oauth.introspection.clientSecret] : []),
+    ]);
     if (command === "doctor") {
       const report = await runDoctor(settings, env, { sandbox: values.sandbox });
       process.stdout.write(report.text);
@@ -199,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
       return report.ok ? 0 : 1;
     }
     if (local) process.stderr.write(`${local.banner}\n`);
-    const runtime = createRuntime(settings, env);
+    const runtime = createRuntime(settings);
 
     if (values.http) {
       let server: RunningHttpServer;
@@ -209,7 +229,10 @@ async function main(argv: string[]): Promise<number> {
           host,
           port,
           token,
-          createServer: () => createServer(runtime),
+          oauth,
+          createServer: (access) => createServer(runtime, access),
+          toolIsReadOnly: (name) =>
+            runtime.operations.find((operation) => operation.name === name)?.annotations.readOnlyHint,
           health: () => ({
             name: "mediagate",
             version,

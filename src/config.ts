@@ -1,7 +1,8 @@
-import path from "node:path";
+import { isIP } from "node:net";
 import { providers } from "./catalog.js";
 import { MediagateError } from "./errors.js";
-import { resolveRoots } from "./files/roots.js";
+import { configuredRoots } from "./files/roots.js";
+import { parseMediaOrigins } from "./player/media-origins.js";
 import {
   type ProviderConfig,
   type ProviderId,
@@ -17,13 +18,19 @@ export interface Settings {
   toolsets: ReadonlySet<ToolsetId> | undefined;
   readOnly: boolean;
   secrets: string[];
+  /** `MEDIAGATE_MEDIA_ORIGINS`: where the player may load media from, beyond the providers' own hosts. */
+  mediaOrigins?: readonly string[];
 }
 
 export interface SettingsOptions {
   http?: boolean;
+  /** Started by the Claude Desktop bundle (src/bundle/entry.ts): its folder setting is the only fallback root. */
+  bundle?: boolean;
   sandbox?: boolean;
   toolsets?: string | undefined;
   readOnly?: boolean;
+  /** Origins on private addresses `url` sources may still reach over HTTP: the sandbox's emulators. */
+  privateUrlOrigins?: readonly string[];
 }
 
 export function parseToolsets(value: string | undefined): ReadonlySet<ToolsetId> | undefined {
@@ -52,6 +59,16 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `localhost` or a loopback address: plain http there never leaves the machine. */
+async function isLoopbackHost(hostname: string): Promise<boolean> {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost") return true;
+  if (isIP(host) === 0) return false;
+  // Loaded only for a plain http base URL: start-up with the default https ones does without it.
+  const { default: ipaddr } = await import("ipaddr.js");
+  return ipaddr.process(host).range() === "loopback";
 }
 
 /**
@@ -97,6 +114,14 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
           `${provider.environment.baseUrl.variable}: "${config.baseUrl}" is not an http(s) URL (${provider.name}'s API base URL)`,
         );
       }
+      const base = new URL(config.baseUrl);
+      if (base.protocol === "http:" && !(await isLoopbackHost(base.hostname))) {
+        // Every request carries the provider's credentials: over plain http anyone on the path reads them.
+        throw new MediagateError(
+          "invalid_input",
+          `${provider.environment.baseUrl.variable}: "${base.origin}" is plain http, which would send ${provider.name}'s credentials in clear; use https (http is accepted for loopback only, such as a local sandbox)`,
+        );
+      }
       if (requestTimeoutMs !== undefined) config.requestTimeoutMs = requestTimeoutMs;
       if (requestBudgetMs !== undefined) config.requestBudgetMs = requestBudgetMs;
       if (stallTimeoutMs !== undefined) config.stallTimeoutMs = stallTimeoutMs;
@@ -106,12 +131,12 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
   }
   const httpToken = httpTokenOf(env);
   if (httpToken) secrets.push(httpToken);
-  const rootsText = env.MEDIAGATE_FILE_ROOTS?.trim();
-  const roots = rootsText ? rootsText.split(path.delimiter).filter((root) => root !== "") : [process.cwd()];
+  const launch = options.bundle ? "bundle" : options.http ? "http" : "stdio";
   return {
     runtime: {
-      fileRoots: await resolveRoots(roots),
+      fileRoots: await configuredRoots(env, launch),
       allowPrivateUrls: env.MEDIAGATE_ALLOW_PRIVATE_URLS === "1",
+      ...(options.privateUrlOrigins ? { privateUrlOrigins: options.privateUrlOrigins } : {}),
       http: options.http ?? false,
       sandbox: options.sandbox ?? false,
     },
@@ -119,5 +144,6 @@ export async function loadSettings(env: NodeJS.ProcessEnv, options: SettingsOpti
     toolsets: parseToolsets(options.toolsets),
     readOnly: options.readOnly ?? false,
     secrets,
+    mediaOrigins: await parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
   };
 }

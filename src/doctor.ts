@@ -5,10 +5,17 @@ import { describeError } from "./errors.js";
 import { credentialSet, missingPartner } from "./providers/environment.js";
 import { createRuntime, toolContext } from "./server.js";
 import { runOperation } from "./tools/execute.js";
-import type { ProviderId } from "./types.js";
+import type { FileRootsConfig, ProviderId } from "./types.js";
 
 /** How long one provider's check may take before it counts as failed. */
 const probeTimeoutMs = 20_000;
+
+/** Where tools may read local files, as this process would: a client's own MCP roots come first. */
+function fileRootsLine(roots: FileRootsConfig, env: NodeJS.ProcessEnv): string {
+  if (roots.directories.length === 0) return `File roots: none — ${roots.whenNone}`;
+  const from = env.MEDIAGATE_FILE_ROOTS?.trim() ? "MEDIAGATE_FILE_ROOTS" : "the working directory";
+  return `File roots (${from}; a client that shares MCP roots uses its own instead): ${roots.directories.join(", ")}`;
+}
 
 export interface DoctorReport {
   text: string;
@@ -85,7 +92,7 @@ export async function runDoctor(
 
   lines.push(
     "",
-    `File roots (MEDIAGATE_FILE_ROOTS): ${settings.runtime.fileRoots.join(", ")}`,
+    fileRootsLine(settings.runtime.fileRoots, env),
     `HTTP bearer token (MEDIAGATE_HTTP_TOKEN): ${httpTokenOf(env) ? "set" : "not set — required for --http on a non-loopback --host"}`,
     "",
     "Client configuration (claude_desktop_config.json, .cursor/mcp.json, .mcp.json):",

@@ -41,7 +41,7 @@ export interface ClientLog {
 /**
  * The client of each call, found from the abort signal its work carries (every provider request and wait
  * has one). An AsyncLocalStorage would need no signal, but on Node 20 it makes every promise of the process
- * run hooks: about 18 µs of each call's CPU in profiles.
+ * run hooks, a cost every call would pay (bench/README.md).
  */
 const clientLogs = new WeakMap<AbortSignal, ClientLog>();
 

@@ -1,15 +1,17 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type ListToolsResult, SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { allOperations, providerById } from "./catalog.js";
 import { ProviderClient } from "./client/provider-client.js";
 import type { Settings } from "./config.js";
 import { MediagateError } from "./errors.js";
+import { SessionRoots } from "./files/session-roots.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
-import { mediaOrigins, parseMediaOrigins, playerTools, registerPlayer } from "./player/resource.js";
+import { type MediaCsp, mediaCsp } from "./player/media-origins.js";
+import { registerPlayer } from "./player/resource.js";
 import { zodSchemaValidator } from "./schema-validator.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
-import { registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
+import { listTools, registerOperations, selectOperations, type ToolCallExtra } from "./tools/registry.js";
 import type { ProviderId, RuntimeConfig } from "./types.js";
 import { version } from "./version.js";
 
@@ -18,27 +20,42 @@ export interface Runtime {
   config: RuntimeConfig;
   clients: ReadonlyMap<ProviderId, ProviderClient>;
   operations: readonly Operation[];
+  /** The read-only ones among them: what a caller whose token grants only the read scope sees. */
+  readOnlyOperations: readonly Operation[];
+  /** The tools/list answers, made here once: every server of the process (one per HTTP request) serves one. */
+  toolList: ListToolsResult["tools"];
+  /** The tools/list answer of the read-only operations. */
+  readOnlyToolList: ListToolsResult["tools"];
   secrets: readonly string[];
   /** Where the player may load media from: what its resource declares to hosts. */
-  mediaOrigins: readonly string[];
+  mediaCsp: MediaCsp;
 }
 
-export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = process.env): Runtime {
+export function createRuntime(settings: Settings): Runtime {
   const clients = new Map<ProviderId, ProviderClient>();
   for (const [id, config] of settings.providers)
     clients.set(id, new ProviderClient(providerById(id), config));
+  const operations = selectOperations(allOperations, {
+    configured: new Set(settings.providers.keys()),
+    toolsets: settings.toolsets,
+    readOnly: settings.readOnly,
+  });
+  const readOnlyOperations = operations.filter((operation) => operation.annotations.readOnlyHint);
   return {
     config: settings.runtime,
     clients,
-    operations: selectOperations(allOperations, {
-      configured: new Set(settings.providers.keys()),
-      toolsets: settings.toolsets,
-      readOnly: settings.readOnly,
-    }),
+    operations,
+    readOnlyOperations,
+    toolList: listTools(operations),
+    readOnlyToolList: listTools(readOnlyOperations),
     secrets: settings.secrets,
-    mediaOrigins: mediaOrigins(
-      [...settings.providers.values()].map((config) => config.baseUrl),
-      parseMediaOrigins(env.MEDIAGATE_MEDIA_ORIGINS),
+    mediaCsp: mediaCsp(
+      [...settings.providers].map(([id, config]) => ({
+        id,
+        baseUrl: config.baseUrl,
+        defaultBaseUrl: providerById(id).environment.baseUrl.default,
+      })),
+      settings.mediaOrigins ?? [],
       settings.runtime.sandbox,
     ),
   };
@@ -51,7 +68,7 @@ export function createRuntime(settings: Settings, env: NodeJS.ProcessEnv = proce
 const instructions = [
   "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech).",
   "Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result. wait_s is how long a tool that starts a job waits for it before returning it as it is (0: at once).",
-  "file_path: a local file inside MEDIAGATE_FILE_ROOTS; a relative path starts from the first root. A url source is streamed through, not stored, and needs a Content-Length when larger than one part.",
+  "file_path: a local file inside the allowed folders (the client's roots, else MEDIAGATE_FILE_ROOTS); a relative path starts from the first one. A url source is streamed through, not stored, and needs a Content-Length when larger than one part.",
   "AIOZ uploads: parts of chunk_size_bytes (AIOZ wants 50-200 MB, all but the last), sent in order from index 1; resume with the same size.",
   'AIOZ qualities: presets "<level>-<hls|dash>" (standard 128 kbps, good 192, highest 320 at 44.1 kHz, lossless 320 at 48 kHz; hls in mpegts, dash in fmp4), or full objects {resolution: standard|good|highest|lossless, type: hls|dash, container_type: hls mpegts|mp4, dash fmp4, audio_config: {codec: "aac", bitrate: integer bits/s > 0, channels: "2", sample_rate: 8000|11025|16000|22050|32000|44100|48000|88200|96000, language?: BCP 47, index?: input track, usually 0}}.',
 ].join(" ");
@@ -73,8 +90,16 @@ export function unconfiguredError(provider: ProviderId): MediagateError {
   );
 }
 
-/** The tool context of one call: its cancellation signal, its progress token, the provider clients. */
-export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: ClientLogState): ToolContext {
+/**
+ * The tool context of one call: its cancellation signal, its progress token, the provider clients, and
+ * the file roots of the client that made it (without `roots`, the configured ones alone).
+ */
+export function toolContext(
+  runtime: Runtime,
+  extra: ToolCallExtra,
+  logState?: ClientLogState,
+  roots: SessionRoots = new SessionRoots(runtime.config.fileRoots),
+): ToolContext {
   const token = extra._meta?.progressToken;
   const clientLog: ClientLog | undefined = logState && {
     level: () => logState.level,
@@ -89,6 +114,7 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: C
     startedAt: Date.now(),
     ...(clientLog ? { clientLog } : {}),
     config: runtime.config,
+    fileRoots: (field = "file_path") => roots.list(field, extra.signal),
     client(provider) {
       const client = runtime.clients.get(provider);
       if (!client) throw unconfiguredError(provider);
@@ -117,16 +143,22 @@ export function toolContext(runtime: Runtime, extra: ToolCallExtra, logState?: C
 }
 
 /**
- * One MCP server with the runtime's tools. Cheap: stateless HTTP makes one per request.
+ * One MCP server with the runtime's tools, or only its read-only ones (`access` "read", a token with only
+ * the read scope). Cheap: stateless HTTP makes one per request.
  *
  * Log messages: a client gets the log lines its own tool calls cause, from the level it set with
  * logging/setLevel, or until then from the server's level (MEDIAGATE_LOG_LEVEL, default info). Over
  * stdio the level lasts for the session. Over stateless HTTP every request has a server of its own, so a
  * level set in one request does not reach the next: calls there get the server's level.
  */
-export function createServer(runtime: Runtime): McpServer {
+export function createServer(runtime: Runtime, access: "read" | "write" = "write"): McpServer {
+  const [operations, toolList] =
+    access === "read"
+      ? [runtime.readOnlyOperations, runtime.readOnlyToolList]
+      : [runtime.operations, runtime.toolList];
   const logState: ClientLogState = { level: undefined };
-  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState);
+  const roots = new SessionRoots(runtime.config.fileRoots);
+  const makeContext = (extra: ToolCallExtra) => toolContext(runtime, extra, logState, roots);
   const tasks = new JobTasks({ makeContext, secrets: runtime.secrets });
   const server = new McpServer(
     { name: "mediagate", version, title: "mediagate" },
@@ -137,15 +169,17 @@ export function createServer(runtime: Runtime): McpServer {
       instructions: runtime.config.sandbox ? instructions + sandboxInstructions : instructions,
     },
   );
+  // Over stateless HTTP this server lives for one request and cannot ask the client anything (SessionRoots).
+  if (!runtime.config.http) roots.follow(server.server);
   // Replaces the SDK's own handler, which keeps the level where only its sendLoggingMessage reads it;
   // that sends outside the call's stream, so over HTTP the message would reach no one.
   server.server.setRequestHandler(SetLevelRequestSchema, async (request) => {
     logState.level = request.params.level;
     return {};
   });
-  registerOperations(server, runtime.operations, makeContext, runtime.secrets, tasks);
-  if (runtime.operations.some((operation) => playerTools.has(operation.name))) {
-    registerPlayer(server, runtime.mediaOrigins);
+  registerOperations(server, operations, toolList, makeContext, runtime.secrets, tasks);
+  if (operations.some((operation) => operation.ui === "player")) {
+    registerPlayer(server, runtime.mediaCsp);
   }
   return server;
 }

@@ -14,12 +14,33 @@ export type ProviderId = (typeof providerIds)[number];
 export type ToolsetId = ProviderId | "jobs";
 export const toolsetIds: readonly ToolsetId[] = [...providerIds, "jobs"];
 
+/**
+ * Where local files may be read from when the client shares no roots of its own (src/files/roots.ts).
+ * Tools ask `ToolContext.fileRoots()`, which puts the client's roots first.
+ */
+export interface FileRootsConfig {
+  /**
+   * `MEDIAGATE_FILE_ROOTS` (or the bundle's chosen folders), else over stdio the working directory,
+   * resolved through symbolic links; empty when no folder is allowed.
+   */
+  directories: string[];
+  /** How a user allows another folder: the end of "move the file into one of them, or …". */
+  howToAllow: string;
+  /** Why no folder is allowed and how to allow one: said when `directories` is empty. */
+  whenNone: string;
+}
+
 /** What tools need to know about how mediagate runs. */
 export interface RuntimeConfig {
-  /** Directories local files may be read from, resolved through symbolic links. */
-  fileRoots: string[];
+  /** Local files' fallback roots; a tool reads `ToolContext.fileRoots()` instead, which asks the client first. */
+  fileRoots: FileRootsConfig;
   /** Whether `url` sources may point at private and loopback addresses. */
   allowPrivateUrls: boolean;
+  /**
+   * Origins on private addresses (`http://127.0.0.1:41234`) `url` sources may still reach when private
+   * addresses are refused, each exactly: the sandbox's emulators. Default none.
+   */
+  privateUrlOrigins?: readonly string[];
   /** Serving over Streamable HTTP (remote clients) rather than stdio. */
   http: boolean;
   /** Talking to the built-in sandbox (`--sandbox`), not the real providers. */

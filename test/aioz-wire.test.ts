@@ -212,12 +212,8 @@ describe("AIOZ input limits on every tool that takes the fields", () => {
   const long = (n: number) => "b".repeat(n);
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ["aioz_upload_audio", { url: "http://example.com/a.mp3", title: long(256) }, /title/],
-    ["aioz_upload_audio", { url: "http://example.com/a.mp3", description: long(1001) }, /description/],
-    [
-      "aioz_upload_audio",
-      { url: "http://example.com/a.mp3", metadata: [{ key: long(256), value: "v" }] },
-      /metadata\[0\]\.key/,
-    ],
+    ["aioz_create_audio", { title: "t", description: long(1001) }, /description/],
+    ["aioz_create_audio", { title: "t", metadata: [{ key: long(256), value: "v" }] }, /metadata\[0\]\.key/],
     ["aioz_update_audio", { audio_id: "x", description: long(1001) }, /description/],
     [
       "aioz_update_audio",

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { getMcpConfigForManifest, type McpbManifestAny } from "@anthropic-ai/mcpb";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { type CallToolResult, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { cleanEnv } from "./helpers/server-process.js";
 
 const run = promisify(execFile);
@@ -16,7 +18,12 @@ const root = path.resolve(import.meta.dirname, "..");
 const mcpbCli = path.join(root, "node_modules/@anthropic-ai/mcpb/dist/cli/cli.js");
 
 /** Starts the unpacked bundle the way Claude Desktop does: the manifest's command and args, user_config substituted. */
-async function startBundled(dir: string, manifest: McpbManifestAny, userConfig: Record<string, unknown>) {
+async function startBundled(
+  dir: string,
+  manifest: McpbManifestAny,
+  userConfig: Record<string, unknown>,
+  client = new Client({ name: "bundle-test", version: "1.0.0" }),
+) {
   const config = await getMcpConfigForManifest({
     manifest,
     extensionPath: dir,
@@ -43,7 +50,6 @@ async function startBundled(dir: string, manifest: McpbManifestAny, userConfig: 
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
-  const client = new Client({ name: "bundle-test", version: "1.0.0" });
   await client.connect(transport);
   return { client, stderr: () => stderr };
 }
@@ -127,6 +133,46 @@ describe("the MCP Bundle (mediagate.mcpb)", () => {
       assert.match(JSON.stringify(outside.content), new RegExp(path.basename(files)));
     } finally {
       await server.client.close();
+      await rm(files, { recursive: true, force: true });
+    }
+  });
+
+  test("started with no folder chosen, refuses file_path and says where to choose one", async () => {
+    const server = await startBundled(unpacked, manifest, { sandbox: true });
+    try {
+      // A file in the working directory, the unpacked bundle, which is no root.
+      const result = (await server.client.callTool({
+        name: "aioz_upload_audio",
+        arguments: { file_path: "manifest.json", title: "x", wait_s: 0 },
+      })) as CallToolResult;
+      assert.equal(result.isError, true);
+      const text = JSON.stringify(result.content);
+      assert.match(text, /file_path: no folder is open to mediagate for local files/);
+      assert.match(text, /choose one under \\"Folders to read files from\\" in mediagate's settings/);
+    } finally {
+      await server.client.close();
+    }
+  });
+
+  test("with no folder chosen, the folders the client shares as MCP roots are readable", async () => {
+    const files = await mkdtemp(path.join(os.tmpdir(), "mediagate-mcpb-roots-"));
+    const client = new Client(
+      { name: "bundle-test", version: "1.0.0" },
+      { capabilities: { roots: { listChanged: true } } },
+    );
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: [{ uri: pathToFileURL(files).href }],
+    }));
+    await startBundled(unpacked, manifest, { sandbox: true }, client);
+    try {
+      await writeFile(path.join(files, "voice.wav"), randomBytes(4000));
+      const result = (await client.callTool({
+        name: "aioz_upload_audio",
+        arguments: { file_path: "voice.wav", title: "Voice", wait_s: 0 },
+      })) as CallToolResult;
+      assert.notEqual(result.isError, true, JSON.stringify(result.content));
+    } finally {
+      await client.close();
       await rm(files, { recursive: true, force: true });
     }
   });

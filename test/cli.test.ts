@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -76,12 +77,78 @@ describe("mediagate command line", () => {
     );
   });
 
+  test("a file root that is / or the home directory stops start-up with one line", async () => {
+    await assertConfigError(
+      [],
+      cleanEnv({ MEDIAGATE_FILE_ROOTS: "/" }),
+      /MEDIAGATE_FILE_ROOTS: "\/" is a filesystem root, too broad to let tools read files from/,
+    );
+    await assertConfigError(
+      [],
+      cleanEnv({ MEDIAGATE_FILE_ROOTS: os.homedir() }),
+      /is the home directory, too broad to let tools read files from/,
+    );
+  });
+
+  test("started over stdio in the home directory without MEDIAGATE_FILE_ROOTS, file_path is refused with how to allow a folder", async () => {
+    sandbox.aioz.clearRequests();
+    const client = new Client({ name: "mediagate-test", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [cliPath],
+        // What a desktop host often does: start the server in the user's home.
+        cwd: os.homedir(),
+        env: cleanEnv(sandbox.env()),
+        stderr: "pipe",
+      }),
+    );
+    try {
+      const result = await client.callTool({
+        name: "aioz_upload_audio",
+        arguments: { file_path: ".ssh/id_rsa", wait_s: 0 },
+      });
+      assert.equal(result.isError, true);
+      const text = JSON.stringify(result.content);
+      assert.match(text, /working directory \(.*\) is the home directory, too broad to read files from/);
+      assert.match(text, /set MEDIAGATE_FILE_ROOTS in mediagate's environment to the folders tools may read/);
+      assert.deepEqual(sandbox.aioz.requests, []);
+    } finally {
+      await client.close();
+    }
+  });
+
   test("a base URL that is not http(s) stops start-up with one line naming the variable", async () => {
     await assertConfigError(
       [],
       cleanEnv({ VIDEODB_API_KEY: "key-1234", VIDEODB_BASE_URL: "ftp://videodb.example" }),
       /VIDEODB_BASE_URL: "ftp:\/\/videodb.example" is not an http\(s\) URL/,
     );
+  });
+
+  test("a plain http base URL off loopback stops start-up with one line naming the variable, since credentials would go in clear", async () => {
+    await assertConfigError(
+      [],
+      cleanEnv({
+        AIOZ_STREAM_TOKEN: "token-1234",
+        AIOZ_STREAM_BASE_URL: "http://api.aiozstream.example/api",
+      }),
+      /AIOZ_STREAM_BASE_URL: "http:\/\/api\.aiozstream\.example" is plain http, which would send AIOZ Stream's credentials in clear; use https/,
+    );
+    for (const host of ["10.0.0.5:8080", "[fd00::1]", "127.0.0.1.example"]) {
+      await assertConfigError(
+        [],
+        cleanEnv({ VIDEODB_API_KEY: "key-1234", VIDEODB_BASE_URL: `http://${host}` }),
+        /VIDEODB_BASE_URL: .* is plain http/,
+      );
+    }
+  });
+
+  test("a plain http base URL on loopback is accepted: the sandbox is one", async () => {
+    for (const base of [sandbox.videodb.url, sandbox.videodb.url.replace("127.0.0.1", "localhost")]) {
+      const run = await runCli(["doctor"], cleanEnv({ ...sandbox.env(), VIDEODB_BASE_URL: base }));
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+    }
   });
 
   test("an unknown option or command stops start-up with one line", async () => {

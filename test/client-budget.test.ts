@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { providers } from "../src/catalog.js";
+import { clientDefaults, ProviderClient } from "../src/client/provider-client.js";
+import { loadSettings } from "../src/config.js";
 import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 import { cleanEnv, runCli } from "./helpers/server-process.js";
@@ -106,6 +109,28 @@ describe("the request's budget across its attempts", () => {
       const run = await runCli([], cleanEnv({ [name]: "soon" }));
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, new RegExp(`${name}: "soon" is not a positive whole number of milliseconds`));
+    }
+  });
+});
+
+describe("the limits nothing overrides", () => {
+  it("are the contract's: 30 s an attempt, 50 s a request across its attempts, 10 s of stalled body, 8 MiB an answer", async () => {
+    assert.deepEqual(clientDefaults, {
+      timeoutMs: 30_000,
+      budgetMs: 50_000,
+      stallMs: 10_000,
+      maxResponseBytes: 8 * 1024 * 1024,
+    });
+    const settings = await loadSettings(
+      { VIDEODB_API_KEY: "k", AIOZ_STREAM_TOKEN: "t", AISTUDIOS_API_KEY: "s" },
+      {},
+    );
+    for (const provider of providers) {
+      const config = settings.providers.get(provider.id);
+      assert.ok(config, provider.id);
+      const client = new ProviderClient(provider, config);
+      assert.deepEqual(client.limits, clientDefaults, provider.id);
+      assert.equal(client.budgetMs, 50_000, provider.id);
     }
   });
 });

@@ -97,12 +97,15 @@ describe("mediagate --http: a url upload source on a private address", () => {
   const bytes = Buffer.from("ID3 a few bytes of audio from a loopback origin".repeat(40));
   let origin: Server;
   let originUrl = "";
+  /** What the private origin received, by path. */
+  const arrived: string[] = [];
   let sandbox: Sandbox;
   let guarded: ServerProcess;
   let trusting: ServerProcess;
 
   before(async () => {
-    origin = createServer((_req, res) => {
+    origin = createServer((req, res) => {
+      arrived.push(req.url ?? "");
       res.writeHead(200, { "content-type": "audio/mpeg", "content-length": String(bytes.length) });
       res.end(bytes);
     });
@@ -127,11 +130,13 @@ describe("mediagate --http: a url upload source on a private address", () => {
     const client = await connectHttpClient(guarded.url);
     try {
       sandbox.aioz.clearRequests();
+      arrived.length = 0;
       const result = (await client.callTool({
         name: "aioz_upload_audio",
         arguments: { url: originUrl, title: "From loopback", wait_s: 0 },
       })) as CallToolResult;
       assert.equal(result.isError, true, JSON.stringify(result));
+      assert.deepEqual(arrived, [], "a request reached the private origin");
       const text = textOf(result);
       assert.match(text, /^url: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a private or loopback address/m);
       assert.match(text, /MEDIAGATE_ALLOW_PRIVATE_URLS=1/);

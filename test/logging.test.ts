@@ -54,6 +54,7 @@ describe("log messages to the client over stdio", () => {
   before(async () => {
     // The server's own level is debug here, so whatever the client receives is its own choice of level.
     h = await startHarness({
+      sandbox: { credentials: { aistudiosAppId: "sandbox-app", aistudiosUserKey: "sandbox-user-key" } },
       env: { AISTUDIOS_API_KEY: "", AISTUDIOS_APP_ID: "sandbox-app", AISTUDIOS_USER_KEY: "sandbox-user-key" },
     });
     messages = listen(h.client);

@@ -9,27 +9,17 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, it } from "node:test";
+import { FormData as UndiciFormData, fetch as undiciFetch } from "undici";
+import { AIOZ_SEED } from "../src/sandbox/aioz.js";
 import type { RecordedRequest } from "../src/sandbox/index.js";
 import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
+import { assertShapeCovers, type CoverOptions, shape } from "./helpers/shape.js";
 
 const fixtureDir = path.join(import.meta.dirname, "fixtures/official/aioz");
 // biome-ignore lint/suspicious/noExplicitAny: fixtures are JSON read as they are
 const fixture = (name: string): any => JSON.parse(readFileSync(path.join(fixtureDir, name), "utf8"));
 const md5 = (bytes: Buffer) => createHash("md5").update(bytes).digest("hex");
-
-/** A value's JSON form with every leaf replaced by its type: how placeholder examples are compared. */
-function shape(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(shape);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, item]) => [key, shape(item)]),
-    );
-  }
-  return typeof value;
-}
 
 const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 beforeEach(() => {
@@ -225,4 +215,97 @@ describe("the limits the official clients' tests expect", () => {
       );
     });
   }
+});
+
+describe("the Node client's uploadVideo, as it sends its parts", () => {
+  // AIOZNetwork/aioz-stream-nodejs-client `src/index.ts` `uploadVideo` (commit 8b2cd8b) sends up to five
+  // parts at once, each a form of file, index, hash with its Content-Range, authenticated with HTTP Basic
+  // plus the two key headers (`src/HttpClient.ts`). The client is not on npm (@aiozstream/nodejs-client
+  // answers 404), so its requests are sent here with undici in that form, the last part first.
+  it("parts sent concurrently with the smaller last part first are assembled in byte order", async () => {
+    const id = await newAudio("Concurrent parts");
+    const { aiozPublicKey, aiozSecretKey } = h.sandbox.credentials;
+    const headers = {
+      authorization: `Basic ${Buffer.from(`${aiozPublicKey}:${aiozSecretKey}`).toString("base64")}`,
+      "stream-public-key": aiozPublicKey,
+      "stream-secret-key": aiozSecretKey,
+    };
+    const chunkSize = 4096;
+    const bytes = randomBytes(4 * chunkSize - 1000);
+    const sendPart = async (chunkNumber: number) => {
+      const start = chunkNumber * chunkSize;
+      const end = Math.min(start + chunkSize - 1, bytes.length - 1);
+      const part = bytes.subarray(start, end + 1);
+      const form = new UndiciFormData();
+      form.append("file", new Blob([part]), "concurrent.mp3");
+      form.append("index", String(chunkNumber + 1));
+      form.append("hash", md5(part));
+      const answer = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/part`, {
+        method: "POST",
+        body: form,
+        headers: { ...headers, "content-range": `bytes ${start}-${end}/${bytes.length}` },
+      });
+      assert.equal(answer.status, 200, await answer.text());
+    };
+    await sendPart(3);
+    await Promise.all([2, 0, 1].map(sendPart));
+    const completed = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/complete`, { headers });
+    assert.equal(completed.status, 200, await completed.text());
+
+    const indexes = partRequests(h.sandbox.aioz.requests).map(
+      (r) => (r.body as { fields: Record<string, string> }).fields.index,
+    );
+    assert.equal(indexes[0], "4", "the last part arrived first");
+    assert.deepEqual([...indexes].sort(), ["1", "2", "3", "4"]);
+    const source = await undiciFetch(`${h.sandbox.aioz.url}/media/${id}/source`);
+    assert.ok(Buffer.from(await source.arrayBuffer()).equals(bytes));
+  });
+});
+
+describe("the AIOZ emulator answers each example's request in the example's shape", () => {
+  const asAioz: CoverOptions = {
+    nullForStructures: true,
+    mayOmit: {
+      "data.assets.mp4_url": "an audio has no MP4 rendition (is_mp4 false)",
+      "data.media[].assets.mp4_url": "an audio has no MP4 rendition (is_mp4 false)",
+      "data.qualities[].video_codec": "an audio quality has no video stream",
+      "data.qualities[].video_bitrate": "an audio quality has no video stream",
+      "data.media[].qualities[].video_codec": "an audio quality has no video stream",
+      "data.media[].qualities[].video_bitrate": "an audio quality has no video stream",
+    },
+  };
+  const send = async (method: string, route: string, body?: unknown): Promise<unknown> => {
+    const answer = await fetch(`${h.sandbox.aioz.url}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${h.sandbox.credentials.aiozToken}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    assert.ok(answer.ok, `${method} ${route}: ${answer.status}`);
+    return answer.json();
+  };
+
+  it("POST /media with the Node client test's list request: the OpenAPI GetMediaListResponse (data.media)", async () => {
+    const answer = await send("POST", "/media", fixture("list-request.nodejs-test.json").request);
+    assertShapeCovers(answer, fixture("list-response.openapi.json").response, asAioz);
+  });
+
+  it("GET /media/{id}: the OpenAPI GetMediaDetailResponse", async () => {
+    const answer = await send("GET", `/media/${AIOZ_SEED.audioId}`);
+    assertShapeCovers(answer, fixture("detail-response.openapi.json").response, asAioz);
+  });
+
+  it("POST /media/create with the Node client test's create request: the media, as in GetMediaDetailResponse", async () => {
+    const request = fixture("create-request.nodejs-test.json").request;
+    const answer = await send("POST", "/media/create", { type: "audio", ...request });
+    assertShapeCovers(answer, fixture("detail-response.openapi.json").response, asAioz);
+  });
+
+  it("PATCH /media/{id} with the OpenAPI UpdateMediaInfoRequest example: the OpenAPI ResponseSuccess", async () => {
+    const id = await newAudio("Shape of an update");
+    const answer = await send("PATCH", `/media/${id}`, fixture("update-request.openapi.json").request);
+    assertShapeCovers(answer, fixture("response-success.openapi.json").response, asAioz);
+  });
 });

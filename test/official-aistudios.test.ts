@@ -6,6 +6,7 @@ import { testBasePaths } from "./helpers/harness.js";
 import { type InProcessHarness, startInProcess } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
 import { cleanEnv, runCli } from "./helpers/server-process.js";
+import { assertShapeCovers } from "./helpers/shape.js";
 
 /**
  * AI Studios' own examples (test/fixtures/official/aistudios/, each naming its page in DeepBrain-AI/docs)
@@ -180,5 +181,29 @@ describe("mediagate doctor and AI Studios", () => {
     assert.match(run.stdout, /may have expired/);
     assert.match(run.stdout, /AISTUDIOS_BASE_URL=https:\/\/app\.aistudios\.com/);
     assert.ok(!run.stdout.includes("expired-token-0001"));
+  });
+});
+
+describe("the AI Studios emulator answers each example's request in the example's shape", () => {
+  const send = async (example: Json): Promise<unknown> => {
+    const { method, path, body } = example.request as { method: string; path: string; body?: unknown };
+    const answer = await fetch(`${h.sandbox.aistudios.url}${path}`, {
+      method,
+      headers: {
+        authorization: h.sandbox.credentials.aistudiosApiKey,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    assert.equal(answer.status, 200, `${method} ${path}`);
+    return answer.json();
+  };
+
+  it("GET /api/odin/v3/model: models with their labels, thumbnails and clothes", async () => {
+    assertShapeCovers(await send(modelList), modelList.answer);
+  });
+
+  it("POST /api/odin/v3/simple/audio with the document's sample request: fileName, downloadUrl, metaList", async () => {
+    assertShapeCovers(await send(simpleAudio), simpleAudio.answer);
   });
 });

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { beforeEach, describe, it } from "node:test";
+import { VIDEODB_SEED } from "../src/sandbox/videodb.js";
 import { testBasePaths } from "./helpers/harness.js";
 import { inProcessForFile } from "./helpers/in-process.js";
 import { failed, onlyRequest, succeeded } from "./helpers/outcome.js";
+import { assertShapeCovers } from "./helpers/shape.js";
 
 /**
  * VideoDB's own examples (test/fixtures/official/videodb/, each naming its source in the official
@@ -265,12 +267,17 @@ describe("the VideoDB emulator accepts only the official clients' form", () => {
   });
 
   it("answers a running job with its percentage and a finished one with the final status 'complete'", async () => {
-    h.sandbox.videodb.holdJobs = true;
-    const started = await (await post("/collection/default/generate/video/", { prompt: "x" })).json();
-    const url = (started as { data: { output_url: string } }).data.output_url;
     const headers = { "x-access-token": h.sandbox.credentials.videodbApiKey };
-    const running = (await (await fetch(url, { headers })).json()) as { status: string; data: Json };
-    h.sandbox.videodb.holdJobs = false;
+    h.sandbox.videodb.holdJobs = true;
+    let url: string;
+    let running: { status: string; data: Json };
+    try {
+      const started = await (await post("/collection/default/generate/video/", { prompt: "x" })).json();
+      url = (started as { data: { output_url: string } }).data.output_url;
+      running = (await (await fetch(url, { headers })).json()) as { status: string; data: Json };
+    } finally {
+      h.sandbox.videodb.holdJobs = false;
+    }
     assert.match(running.status, /^(processing|in progress)$/);
     assert.equal(typeof running.data.percentage, "number");
     h.sandbox.videodb.clearRequests();
@@ -282,5 +289,83 @@ describe("the VideoDB emulator accepts only the official clients' form", () => {
     }
     assert.equal(final.status, "complete");
     assert.equal(final.success, true);
+  });
+});
+
+describe("the VideoDB emulator answers each example's request in the example's shape", () => {
+  // The examples' ids are placeholders; each becomes a seeded asset (or a started job) of the same kind.
+  // Method, route form, query and body go as the example has them.
+  const ids: Record<string, string> = {
+    "m-12345": VIDEODB_SEED.videoIds[0],
+    "a-12345": VIDEODB_SEED.audioIds[0],
+  };
+  const send = async (example: Json, jobId?: string): Promise<unknown> => {
+    const { method, path, query, body } = example.request as {
+      method: string;
+      path: string;
+      query?: Record<string, string>;
+      body?: unknown;
+    };
+    let route = path.replace(/m-12345|a-12345/, (placeholder) => ids[placeholder] ?? placeholder);
+    if (jobId) route = route.replace("job-123", jobId);
+    const search = query ? `?${new URLSearchParams(query)}` : "";
+    const answer = await fetch(`${h.sandbox.videodb.url}${route}${search}`, {
+      method,
+      headers: {
+        "x-access-token": h.sandbox.credentials.videodbApiKey,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    assert.equal(answer.status, 200, `${method} ${route}`);
+    return answer.json();
+  };
+  const covers = (actual: unknown, example: unknown) =>
+    assertShapeCovers(actual, example, { numericStrings: true });
+
+  it("GET /video/?collection_id=default: the OpenAPI list of videos", async () => {
+    covers(await send(listVideos), listVideos.answer);
+  });
+
+  it("GET /video/{video_id}: the OpenAPI video", async () => {
+    covers(await send(getVideo), getVideo.answer);
+  });
+
+  it("POST /video/{video_id}/stream/ with the example's timeline and length: data.stream_url", async () => {
+    covers(await send(generateStream), generateStream.answer);
+  });
+
+  it("POST /audio/{audio_id}/generate_url: data.signed_url as the SDKs read it, and data.stream_url as documented", async () => {
+    const answer = await send(generateAudioUrl);
+    covers(answer, generateAudioUrl.answer);
+    covers(answer, generateAudioUrl.answerAsTheSdksReadIt);
+  });
+
+  it("POST /collection/default/generate/video/ with the example's body: data.id and output_url when ids are on", async () => {
+    // Held, so the example's callback (webhook.example.com) is never called from a test.
+    h.sandbox.videodb.holdJobs = true;
+    // By default the emulator leaves data.id out, as the SDKs never read it; the document's form has it.
+    h.sandbox.videodb.asyncIds = true;
+    covers(await send(generateVideo), generateVideo.answer);
+  });
+
+  it("GET /async-response/{id}: running, done, and done inside response", async () => {
+    h.sandbox.videodb.holdJobs = true;
+    const started = (await send({
+      request: { method: "POST", path: "/collection/default/generate/video/", body: { prompt: "Shape" } },
+    })) as { data: { output_url: string } };
+    const jobId = started.data.output_url.split("/").at(-1) ?? "";
+    covers(await send(asyncResponse, jobId), asyncResponse.running);
+    h.sandbox.videodb.holdJobs = false;
+    // The job settles on its timer (jobDurationMs); the wait is on the emulator's answer, not on a clock.
+    let done = (await send(asyncResponse, jobId)) as Json;
+    while (done.status === "processing" || done.status === "in progress") {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      done = (await send(asyncResponse, jobId)) as Json;
+    }
+    assert.equal(done.status, "complete");
+    covers(done, asyncResponse.done);
+    h.sandbox.videodb.asyncShape = "response";
+    covers(await send(asyncResponse, jobId), asyncResponse.completeInResponse);
   });
 });

@@ -53,12 +53,14 @@ describe("the published package", () => {
     project = path.join(work, "project");
     await mkdir(project);
     await writeFile(path.join(project, "package.json"), '{"name":"consumer","private":true}\n');
-    // Offline, from the cache `npm ci` filled. That cache holds undici's tarball by its URL but not the
-    // package document a range lookup asks for, so undici is named by the tarball the lock file pins.
+    // Offline, from the cache `npm ci` filled. That cache holds each dependency's tarball by its URL but
+    // not the package document a range lookup asks for, so each is named by the tarball the lock file pins.
     const lock = JSON.parse(await readFile(path.join(root, "package-lock.json"), "utf8")) as {
       packages: Record<string, { version: string }>;
     };
     const undici = lock.packages["node_modules/undici"]?.version;
+    const ipaddr = lock.packages["node_modules/ipaddr.js"]?.version;
+    const jose = lock.packages["node_modules/jose"]?.version;
     await run(
       npm,
       [
@@ -69,6 +71,8 @@ describe("the published package", () => {
         "--ignore-scripts",
         path.join(work, packed.filename),
         `https://registry.npmjs.org/undici/-/undici-${undici}.tgz`,
+        `https://registry.npmjs.org/ipaddr.js/-/ipaddr.js-${ipaddr}.tgz`,
+        `https://registry.npmjs.org/jose/-/jose-${jose}.tgz`,
       ],
       { cwd: project },
     );
@@ -78,13 +82,13 @@ describe("the published package", () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  test("declares only undici as a runtime dependency: the SDK and zod are inside the bundle", async () => {
+  test("declares only ipaddr.js, jose and undici as runtime dependencies: the SDK and zod are inside the bundle", async () => {
     const manifest = JSON.parse(
       await readFile(path.join(project, "node_modules/mediagate/package.json"), "utf8"),
     ) as { dependencies: Record<string, string> };
-    assert.deepEqual(Object.keys(manifest.dependencies), ["undici"]);
+    assert.deepEqual(Object.keys(manifest.dependencies), ["ipaddr.js", "jose", "undici"]);
     const packages = await installedPackages(path.join(project, "node_modules"));
-    assert.deepEqual(packages.sort(), ["mediagate", "undici"]);
+    assert.deepEqual(packages.sort(), ["ipaddr.js", "jose", "mediagate", "undici"]);
   });
 
   test("carries what runs: the bundle, the player page and the sandbox's media, no source maps", async (t) => {

@@ -4,10 +4,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { build } from "esbuild";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
-import { PLAYER_URI } from "../src/player/resource.js";
+import { MEDIA_META_KEY, PLAYER_URI } from "../src/player/meta.js";
 import { renderTones, textTones, wavFile } from "../src/sandbox/media.js";
 import { launchChromium } from "./helpers/browser.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
@@ -53,10 +53,12 @@ describe("the player in a real browser", { concurrency: false }, () => {
   let viewServer: Server;
   let hostOrigin: string;
   let viewOrigin: string;
-  const requested: string[] = [];
+  let tools: Tool[];
 
   before(async () => {
-    h = await startHarness({ sandbox: { jobDurationMs: 4000 } });
+    // Running jobs are held (holdJobs) while a test looks at them; 6 s gives a bar that moves between polls.
+    h = await startHarness({ sandbox: { jobDurationMs: 6000 } });
+    tools = (await h.client.listTools()).tools;
     const { contents } = await h.client.readResource({ uri: PLAYER_URI });
     const page = contents[0] as unknown as { text: string; _meta: { ui: { csp: Csp } } };
     csp = page._meta.ui.csp;
@@ -73,7 +75,13 @@ describe("the player in a real browser", { concurrency: false }, () => {
       const url = new URL(request.url ?? "/", "http://view");
       // ?policy=none: a host that approved none of the declared origins; ?policy=blob: one that allows MSE.
       const policy = url.searchParams.get("policy");
-      const header = policy === "none" ? hostPolicy({}) : hostPolicy(csp, policy === "blob" ? "blob:" : "");
+      // ?policy=connect-only: origins declared for fetch alone, with blob: media, as ext-apps' reference host.
+      const header =
+        policy === "none"
+          ? hostPolicy({})
+          : policy === "connect-only"
+            ? hostPolicy({ connectDomains: csp.connectDomains ?? [] }, "blob:")
+            : hostPolicy(csp, policy === "blob" ? "blob:" : "");
       response.writeHead(200, {
         "content-type": "text/html; charset=utf-8",
         "content-security-policy": header,
@@ -102,8 +110,11 @@ describe("the player in a real browser", { concurrency: false }, () => {
   });
 
   /** A host page with the view loaded and connected; `noNativeHls` plays a browser without HLS of its own. */
-  async function openHost(options: { noNativeHls?: boolean; policy?: "none" | "blob" } = {}) {
+  async function openHost(
+    options: { noNativeHls?: boolean; policy?: "none" | "blob" | "connect-only" } = {},
+  ) {
     const page = await context.newPage();
+    const requested: string[] = [];
     page.on("request", (request) => requested.push(request.url()));
     if (process.env.DEBUG_PLAYER) page.on("console", (m) => console.log("console:", m.text()));
     if (process.env.DEBUG_PLAYER) page.on("pageerror", (e) => console.log("pageerror:", e.message));
@@ -124,11 +135,19 @@ describe("the player in a real browser", { concurrency: false }, () => {
     await page.evaluate((url) => window.host.start(url), src);
     const frame = page.frames().find((candidate) => candidate.url().startsWith(viewOrigin));
     assert.ok(frame, "the view's frame is loaded");
-    return { page, frame };
+    return { page, frame, requested };
   }
 
-  async function show(page: Page, input: Record<string, unknown>, result: CallToolResult) {
-    await page.evaluate(([i, r]) => window.host.show(i, r), [input, result] as const);
+  /** What a host does with a tool call's outcome: tells the view which tool (as listed), its input, its result. */
+  async function show(
+    page: Page,
+    tool: string | Tool,
+    input: Record<string, unknown>,
+    result: CallToolResult,
+  ) {
+    const listed = typeof tool === "string" ? tools.find((candidate) => candidate.name === tool) : tool;
+    assert.ok(listed, `${String(tool)} is listed`);
+    await page.evaluate(([t, i, r]) => window.host.show(t, i, r), [listed, input, result] as const);
   }
 
   async function callTool(name: string, args: Record<string, unknown>) {
@@ -164,7 +183,7 @@ describe("the player in a real browser", { concurrency: false }, () => {
   test("a VideoDB HLS stream plays: the video's currentTime advances", async () => {
     const input = { video_id: "m-5a1f0c9e3b7d2468" };
     const { page, frame } = await openHost();
-    await show(page, input, await callTool("videodb_generate_stream", input));
+    await show(page, "videodb_generate_stream", input, await callTool("videodb_generate_stream", input));
     await playsPast(frame, "video", 1);
     const info = await mediaInfo(frame, "video");
     assert.equal(info.state, "ready");
@@ -184,7 +203,7 @@ describe("the player in a real browser", { concurrency: false }, () => {
       ],
     };
     const { page, frame } = await openHost();
-    await show(page, input, await callTool("videodb_generate_stream", input));
+    await show(page, "videodb_generate_stream", input, await callTool("videodb_generate_stream", input));
     await playsPast(frame, "video", 1);
     const info = await mediaInfo(frame, "video");
     assert.ok(Math.abs(info.duration - 5) < 0.6, `duration ${info.duration}`);
@@ -194,7 +213,7 @@ describe("the player in a real browser", { concurrency: false }, () => {
   test("where the host allows blob: media, hls.js plays the stream in a browser without native HLS", async () => {
     const input = { video_id: "m-5a1f0c9e3b7d2468", timeline: [[0, 6]] };
     const { page, frame } = await openHost({ noNativeHls: true, policy: "blob" });
-    await show(page, input, await callTool("videodb_generate_stream", input));
+    await show(page, "videodb_generate_stream", input, await callTool("videodb_generate_stream", input));
     await playsPast(frame, "video", 1);
     const info = await mediaInfo(frame, "video");
     assert.equal(info.how, "hls.js");
@@ -205,7 +224,7 @@ describe("the player in a real browser", { concurrency: false }, () => {
   test("a blocked stream falls back to the progressive variant (VideoDB format mp4)", async () => {
     const input = { video_id: "m-5a1f0c9e3b7d2468", timeline: [[0, 6]] };
     const { page, frame } = await openHost({ noNativeHls: true });
-    await show(page, input, await callTool("videodb_generate_stream", input));
+    await show(page, "videodb_generate_stream", input, await callTool("videodb_generate_stream", input));
     await playsPast(frame, "video", 1);
     const info = await mediaInfo(frame, "video");
     assert.equal(info.state, "fallback");
@@ -220,7 +239,7 @@ describe("the player in a real browser", { concurrency: false }, () => {
     const input = { video_id: "m-5a1f0c9e3b7d2468" };
     const result = await callTool("videodb_generate_stream", input);
     const { page, frame } = await openHost({ noNativeHls: true, policy: "none" });
-    await show(page, input, result);
+    await show(page, "videodb_generate_stream", input, result);
     await frame.waitForFunction(() => document.body.dataset.state === "link");
     assert.match((await frame.textContent("#stage")) ?? "", /cannot play here/);
     await frame.click("#stage a");
@@ -231,12 +250,19 @@ describe("the player in a real browser", { concurrency: false }, () => {
     await page.close();
   });
 
+  /** The sandbox's own AIOZ sample, by its title: tests may add audios before it. */
+  async function aiozSample(): Promise<string> {
+    const list = await callTool("aioz_list_audio", { search: "welcome" });
+    const audios = (list.structuredContent as { audios: Array<{ id: string; title: string }> }).audios;
+    const sample = audios.find((audio) => audio.title === "Sandbox sample: welcome");
+    assert.ok(sample, "the sandbox has its AIOZ sample");
+    return sample.id;
+  }
+
   test("an AIOZ audio plays", async () => {
     const { page, frame } = await openHost();
-    const list = await callTool("aioz_list_audio", {});
-    const audioId = (list.structuredContent as { audios: Array<{ id: string }> }).audios[0]?.id;
-    const input = { audio_id: audioId };
-    await show(page, input, await callTool("aioz_get_audio", input));
+    const input = { audio_id: await aiozSample() };
+    await show(page, "aioz_get_audio", input, await callTool("aioz_get_audio", input));
     await playsPast(frame, "audio", 0.5);
     const info = await mediaInfo(frame, "audio");
     assert.match(info.meta ?? "", /AIOZ Stream/);
@@ -251,25 +277,34 @@ describe("the player in a real browser", { concurrency: false }, () => {
     const samples = renderTones(textTones("An upload the player follows until it plays."), 16000);
     await writeFile(path.join(h.filesDir, "upload.wav"), wavFile(samples, 16000));
     const input = { file_path: "upload.wav", title: "Uploaded in the test", wait_s: 0 };
-    const result = await callTool("aioz_upload_audio", input);
-    assert.equal((result.structuredContent as { job: { status: string } }).job.status, "processing");
-    const { page, frame } = await openHost();
-    await show(page, input, result);
-    await frame.waitForFunction(() => document.body.dataset.state === "progress");
-    await playsPast(frame, "audio", 0.5);
-    const info = await mediaInfo(frame, "audio");
-    assert.equal(info.title, "Uploaded in the test");
-    assert.ok(Math.abs(info.duration - samples.length / 16000) < 0.05, `duration ${info.duration}`);
-    const called = await page.evaluate(() => window.host.calledTools);
-    assert.ok(called.includes("job_status") && called.at(-1) === "aioz_get_audio", called.join());
-    await page.close();
+    h.sandbox.aioz.holdJobs = true;
+    try {
+      const result = await callTool("aioz_upload_audio", input);
+      assert.equal((result.structuredContent as { job: { status: string } }).job.status, "processing");
+      const { page, frame } = await openHost();
+      await show(page, "aioz_upload_audio", input, result);
+      await frame.waitForFunction(() => document.body.dataset.state === "progress");
+      // Polled while held: still running, so the bar stays up; then the transcode may end.
+      await page.waitForFunction(() => window.host.calledTools.includes("job_status"));
+      assert.equal(await frame.evaluate(() => document.body.dataset.state), "progress");
+      h.sandbox.aioz.holdJobs = false;
+      await playsPast(frame, "audio", 0.5);
+      const info = await mediaInfo(frame, "audio");
+      assert.equal(info.title, "Uploaded in the test");
+      assert.ok(Math.abs(info.duration - samples.length / 16000) < 0.05, `duration ${info.duration}`);
+      const called = await page.evaluate(() => window.host.calledTools);
+      assert.ok(called.includes("job_status") && called.at(-1) === "aioz_get_audio", called.join());
+      await page.close();
+    } finally {
+      h.sandbox.aioz.holdJobs = false;
+    }
   });
 
   test("AI Studios speech plays for the length the tool reports", async () => {
     const input = { language: "en", text: "Hello from the sandbox, this is a test.", model: "M000045058" };
     const result = await callTool("aistudios_export_audio", input);
     const { page, frame } = await openHost();
-    await show(page, input, result);
+    await show(page, "aistudios_export_audio", input, result);
     await playsPast(frame, "audio", 0.5);
     const reported =
       (result.structuredContent as { meta: Array<{ duration: number }> }).meta[0]?.duration ?? 0;
@@ -280,9 +315,12 @@ describe("the player in a real browser", { concurrency: false }, () => {
 
   test("a list shows every video; picking one plays it", async () => {
     const { page, frame } = await openHost();
-    await show(page, {}, await callTool("videodb_list_videos", {}));
+    const result = await callTool("videodb_list_videos", {});
+    await show(page, "videodb_list_videos", {}, result);
     await frame.waitForFunction(() => document.body.dataset.state === "list");
-    assert.equal(await frame.locator("ul.list li").count(), 2);
+    const videos = (result.structuredContent as { videos: unknown[] }).videos;
+    assert.ok(videos.length > 0);
+    assert.equal(await frame.locator("ul.list li").count(), videos.length);
     await page.screenshot({ path: path.join(artifacts, "video-list.png") });
     await frame.click("ul.list li:first-child button");
     await playsPast(frame, "video", 1);
@@ -292,9 +330,9 @@ describe("the player in a real browser", { concurrency: false }, () => {
 
   test("a VideoDB audio picked from its list gets its URL from the server and plays", async () => {
     const { page, frame } = await openHost();
-    await show(page, {}, await callTool("videodb_list_audios", {}));
+    await show(page, "videodb_list_audios", {}, await callTool("videodb_list_audios", {}));
     await frame.waitForFunction(() => document.body.dataset.state === "list");
-    await frame.click("ul.list li:last-child button");
+    await frame.click('ul.list li button:has-text("Sandbox sample: jingle")');
     await playsPast(frame, "audio", 0.5);
     assert.deepEqual(await page.evaluate(() => window.host.calledTools), ["videodb_generate_audio_url"]);
     assert.equal((await mediaInfo(frame, "audio")).title, "Sandbox sample: jingle");
@@ -303,29 +341,123 @@ describe("the player in a real browser", { concurrency: false }, () => {
 
   test("a running job's bar moves, and the player appears when it finishes", async () => {
     const input = { prompt: "a lighthouse at dusk", duration: 5, wait_s: 0 };
-    const result = await callTool("videodb_generate_video", input);
-    assert.equal((result.structuredContent as { job: { status: string } }).job.status, "processing");
-    const { page, frame } = await openHost();
-    await show(page, input, result);
-    await frame.waitForFunction(
-      () => (document.querySelector("progress") as HTMLProgressElement | null)?.value,
-    );
-    const first = await frame.evaluate(
-      () => (document.querySelector("progress") as HTMLProgressElement).value,
-    );
-    await page.screenshot({ path: path.join(artifacts, "job-progress.png") });
-    await frame.waitForFunction(
-      (value) => ((document.querySelector("progress") as HTMLProgressElement | null)?.value ?? 100) > value,
-      first,
-    );
-    await playsPast(frame, "video", 1);
-    assert.match((await mediaInfo(frame, "video")).title ?? "", /a lighthouse at dusk/);
-    assert.ok((await page.evaluate(() => window.host.calledTools)).every((name) => name === "job_status"));
-    await page.screenshot({ path: path.join(artifacts, "job-done.png") });
+    h.sandbox.videodb.holdJobs = true;
+    try {
+      const result = await callTool("videodb_generate_video", input);
+      assert.equal((result.structuredContent as { job: { status: string } }).job.status, "processing");
+      const { page, frame } = await openHost();
+      await show(page, "videodb_generate_video", input, result);
+      await frame.waitForFunction(
+        () => (document.querySelector("progress") as HTMLProgressElement | null)?.value,
+      );
+      const first = await frame.evaluate(
+        () => (document.querySelector("progress") as HTMLProgressElement).value,
+      );
+      await page.screenshot({ path: path.join(artifacts, "job-progress.png") });
+      await frame.waitForFunction(
+        (value) => ((document.querySelector("progress") as HTMLProgressElement | null)?.value ?? 100) > value,
+        first,
+      );
+      h.sandbox.videodb.holdJobs = false;
+      await playsPast(frame, "video", 1);
+      assert.match((await mediaInfo(frame, "video")).title ?? "", /a lighthouse at dusk/);
+      assert.ok((await page.evaluate(() => window.host.calledTools)).every((name) => name === "job_status"));
+      await page.screenshot({ path: path.join(artifacts, "job-done.png") });
+      await page.close();
+    } finally {
+      h.sandbox.videodb.holdJobs = false;
+    }
+  });
+
+  test("a link that is not http(s) is never offered nor opened", async () => {
+    const input = { video_id: "m-5a1f0c9e3b7d2468" };
+    const real = await callTool("videodb_generate_stream", input);
+    const streamUrl = (real.structuredContent as { stream_url: string }).stream_url;
+    const { page, frame } = await openHost({ noNativeHls: true, policy: "none" });
+    for (const playerUrl of [
+      "javascript:window.parent.host.openedLinks.push('script')",
+      "data:text/html,<b>x</b>",
+    ]) {
+      const structured = { stream_url: streamUrl, player_url: playerUrl };
+      await show(page, "videodb_generate_stream", input, {
+        content: [{ type: "text", text: JSON.stringify(structured) }],
+        structuredContent: structured,
+      });
+      await frame.waitForFunction(() => document.body.dataset.state === "link");
+      // The offered link is the stream's own http URL, not the player_url.
+      assert.equal(await frame.getAttribute("#stage a", "href"), streamUrl);
+      await frame.click("#stage a");
+      await page.waitForFunction(() => window.host.openedLinks.length > 0);
+      assert.deepEqual(await page.evaluate(() => window.host.openedLinks.splice(0)), [streamUrl]);
+    }
+    const unsafeOnly = { stream_url: "javascript:alert(1)", player_url: "javascript:alert(2)" };
+    await show(page, "videodb_generate_stream", input, {
+      content: [{ type: "text", text: JSON.stringify(unsafeOnly) }],
+      structuredContent: unsafeOnly,
+    });
+    await frame.waitForFunction(() => document.body.dataset.state === "empty");
+    assert.equal(await frame.locator("#stage a, video").count(), 0);
     await page.close();
   });
 
-  test("no request leaves the declared origins", () => {
+  test("a tool whose media is an image shows the finished job's image", async () => {
+    const list = await callTool("videodb_list_videos", {});
+    const video = (list.structuredContent as { videos: Array<{ thumbnail_url: string }> }).videos[0];
+    assert.ok(video?.thumbnail_url);
+    // An image-generating tool as the host lists it: the view knows the media from the tool's _meta.
+    const imageTool: Tool = {
+      name: "videodb_generate_image",
+      inputSchema: { type: "object" },
+      _meta: { ui: { resourceUri: PLAYER_URI }, [MEDIA_META_KEY]: "image" },
+    };
+    const job = { id: "videodb:job-1", provider: "videodb", kind: "image_generation", status: "done" };
+    const structured = { job: { ...job, result: { image_id: "img-1", url: video.thumbnail_url } } };
+    const { page, frame } = await openHost();
+    await show(
+      page,
+      imageTool,
+      { prompt: "a lighthouse" },
+      {
+        content: [{ type: "text", text: JSON.stringify(structured) }],
+        structuredContent: structured,
+      },
+    );
+    await frame.waitForFunction(() => document.body.dataset.state === "ready");
+    const image = await frame.evaluate(() => {
+      const element = document.querySelector("#stage img") as HTMLImageElement;
+      return {
+        src: element.src,
+        width: element.naturalWidth,
+        title: document.getElementById("title")?.textContent,
+      };
+    });
+    assert.equal(image.src, video.thumbnail_url);
+    assert.ok(image.width > 0, "the image loaded");
+    assert.equal(image.title, "Image img-1");
+    await page.close();
+  });
+
+  test("where an origin is declared for fetch only, its file plays from memory (blob:)", async () => {
+    const { page, frame } = await openHost({ policy: "connect-only" });
+    await show(page, "videodb_list_audios", {}, await callTool("videodb_list_audios", {}));
+    await frame.waitForFunction(() => document.body.dataset.state === "list");
+    await frame.click('ul.list li button:has-text("Sandbox sample: jingle")');
+    await playsPast(frame, "audio", 0.5);
+    const info = await mediaInfo(frame, "audio");
+    assert.equal(info.how, "blob");
+    assert.match(info.source ?? "", /^http:\/\/127\.0\.0\.1:\d+\//);
+    await page.close();
+  });
+
+  test("no request leaves the declared origins", async () => {
+    const { page, frame, requested } = await openHost();
+    const input = { video_id: "m-5a1f0c9e3b7d2468", timeline: [[0, 4]] };
+    await show(page, "videodb_generate_stream", input, await callTool("videodb_generate_stream", input));
+    await playsPast(frame, "video", 0.5);
+    const audio = { audio_id: await aiozSample() };
+    await show(page, "aioz_get_audio", audio, await callTool("aioz_get_audio", audio));
+    await playsPast(frame, "audio", 0.5);
+    await page.close();
     const allowed = new Set([
       hostOrigin,
       viewOrigin,
@@ -335,7 +467,7 @@ describe("the player in a real browser", { concurrency: false }, () => {
     const origins = new Set(
       requested.filter((url) => /^https?:/.test(url)).map((url) => new URL(url).origin),
     );
-    assert.ok(origins.size >= 3, [...origins].join());
+    assert.ok(origins.size >= 4, [...origins].join());
     for (const origin of origins) assert.ok(allowed.has(origin), `${origin} is not declared`);
   });
 });

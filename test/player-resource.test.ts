@@ -3,7 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { allOperations } from "../src/catalog.js";
-import { PLAYER_URI, playerTools } from "../src/player/resource.js";
+import { loadSettings } from "../src/config.js";
+import { MEDIA_META_KEY, PLAYER_URI } from "../src/player/meta.js";
 import { cliPath, type Harness, startHarness } from "./helpers/harness.js";
 import { cleanEnv, runCli } from "./helpers/server-process.js";
 
@@ -31,16 +32,17 @@ describe("the player resource (MCP Apps)", () => {
     await h?.close();
   });
 
-  test("every player tool exists", () => {
-    const names = new Set(allOperations.map((operation) => operation.name));
-    for (const name of playerTools) assert.ok(names.has(name), `${name} is not a tool`);
-  });
-
-  test("tools whose results carry media name the player in _meta.ui.resourceUri; no other tool has _meta", async () => {
+  test("a tool shows the player exactly when its declaration says ui: player, and names the media it holds", async () => {
     const { tools } = await h.client.listTools();
+    const declared = new Map(allOperations.map((operation) => [operation.name, operation]));
+    assert.ok(tools.some((tool) => declared.get(tool.name)?.ui === "player"));
     for (const tool of tools) {
-      if (playerTools.has(tool.name)) {
-        assert.deepEqual(tool._meta, { ui: { resourceUri: PLAYER_URI } }, tool.name);
+      const operation = declared.get(tool.name);
+      if (operation?.ui === "player") {
+        const expected = operation.media
+          ? { ui: { resourceUri: PLAYER_URI }, [MEDIA_META_KEY]: operation.media }
+          : { ui: { resourceUri: PLAYER_URI } };
+        assert.deepEqual(tool._meta, expected, tool.name);
       } else {
         assert.equal(tool._meta, undefined, tool.name);
       }
@@ -68,7 +70,7 @@ describe("the player resource (MCP Apps)", () => {
     assert.match(html, /enableWorker/, "hls.js is inside the page");
   });
 
-  test("declares the providers' media origins and MEDIAGATE_MEDIA_ORIGINS in its CSP", async () => {
+  test("declares the emulators' origins and MEDIAGATE_MEDIA_ORIGINS in its CSP", async () => {
     const csp = (await readPlayer(h.client))._meta?.ui?.csp;
     const env = h.sandbox.env();
     const origins = [env.VIDEODB_BASE_URL, env.AIOZ_STREAM_BASE_URL, env.AISTUDIOS_BASE_URL].map(
@@ -77,6 +79,34 @@ describe("the player resource (MCP Apps)", () => {
     for (const origin of [...origins, "https://media.example.com", "https://*.cdn.example.net"]) {
       assert.ok(csp?.resourceDomains?.includes(origin), `resourceDomains has ${origin}`);
       assert.ok(csp?.connectDomains?.includes(origin), `connectDomains has ${origin}`);
+    }
+  });
+
+  test("with the real providers, no API origin nor cdn.videodb.io may serve the view a script", async () => {
+    // resourceDomains is also script-src and style-src in ext-apps: only origins whose media elements load.
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cliPath],
+      env: cleanEnv({
+        VIDEODB_API_KEY: "test-key",
+        AIOZ_STREAM_TOKEN: "test-token",
+        AISTUDIOS_API_KEY: "test-key",
+      }),
+      stderr: "ignore",
+    });
+    const client = new Client({ name: "player-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const csp = (await readPlayer(client))._meta?.ui?.csp;
+      assert.deepEqual(csp?.resourceDomains, ["https://stream.videodb.io", "https://api.aiozstream.network"]);
+      assert.deepEqual(csp?.connectDomains, [
+        "https://stream.videodb.io",
+        "https://cdn.videodb.io",
+        "https://api.aiozstream.network",
+        "https://app.aistudios.cn",
+      ]);
+    } finally {
+      await client.close();
     }
   });
 
@@ -102,6 +132,38 @@ describe("the player resource (MCP Apps)", () => {
     const run = await runCli(["--sandbox"], cleanEnv({ MEDIAGATE_MEDIA_ORIGINS: "media.example.com/path" }));
     assert.equal(run.code, 2);
     assert.match(run.stderr, /MEDIAGATE_MEDIA_ORIGINS: "media\.example\.com\/path" is not an origin/);
+  });
+
+  test("MEDIAGATE_MEDIA_ORIGINS refuses http: except on loopback, and wildcards over a public suffix", async () => {
+    const settingsWith = (origins: string) => loadSettings({ MEDIAGATE_MEDIA_ORIGINS: origins });
+    for (const origin of ["http://media.example.com", "http://*.localhost:8080"]) {
+      await assert.rejects(
+        settingsWith(origin),
+        /MEDIAGATE_MEDIA_ORIGINS: ".*" is http: media origins must be https/,
+      );
+    }
+    for (const origin of [
+      "https://*.com",
+      "https://*.co.uk",
+      "https://*.cloudfront.net",
+      "https://*.github.io",
+    ]) {
+      await assert.rejects(
+        settingsWith(origin),
+        (error: Error) => error.message.includes(`"${origin}" covers a public suffix`),
+        origin,
+      );
+    }
+    const accepted = await settingsWith(
+      "http://127.0.0.1:8080 http://localhost:9000, https://*.example.com https://*.media.example.co.uk https://MEDIA.example.org/",
+    );
+    assert.deepEqual(accepted.mediaOrigins, [
+      "http://127.0.0.1:8080",
+      "http://localhost:9000",
+      "https://*.example.com",
+      "https://*.media.example.co.uk",
+      "https://media.example.org",
+    ]);
   });
 
   test("results keep their text and structuredContent: the view adds nothing to them", async () => {

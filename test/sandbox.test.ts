@@ -64,6 +64,23 @@ describe("sandbox", () => {
       },
     });
     assert.equal(keys.status, 200);
+    const basic = (pair: string) => `Basic ${Buffer.from(pair).toString("base64")}`;
+    const asGo = await fetch(`${env.AIOZ_STREAM_BASE_URL}/media/${SANDBOX_SEED.aioz.audioId}`, {
+      headers: { authorization: basic(`${sb.credentials.aiozPublicKey}:${sb.credentials.aiozSecretKey}`) },
+    });
+    assert.equal(asGo.status, 200, "the key pair as HTTP Basic alone, as the Go client sends it");
+    const asNode = await fetch(`${env.AIOZ_STREAM_BASE_URL}/media/${SANDBOX_SEED.aioz.audioId}`, {
+      headers: {
+        authorization: basic(`${sb.credentials.aiozPublicKey}:${sb.credentials.aiozSecretKey}`),
+        "stream-public-key": sb.credentials.aiozPublicKey,
+        "stream-secret-key": sb.credentials.aiozSecretKey,
+      },
+    });
+    assert.equal(asNode.status, 200, "Basic and the two headers, as the Node client sends them");
+    const wrongBasic = await fetch(`${env.AIOZ_STREAM_BASE_URL}/media/${SANDBOX_SEED.aioz.audioId}`, {
+      headers: { authorization: basic(`${sb.credentials.aiozPublicKey}:nope`) },
+    });
+    assert.equal(wrongBasic.status, 403);
 
     const s = await fetch(`${env.AISTUDIOS_BASE_URL}/api/odin/v3/model`, {
       headers: { authorization: `Bearer ${sb.credentials.aistudiosApiKey}` },
@@ -133,10 +150,10 @@ describe("sandbox", () => {
     );
   });
 
-  test("AIOZ refuses a part whose hash is wrong and parts out of order", async () => {
+  test("AIOZ assembles parts sent in any order by index and Content-Range, refusing a wrong hash, an overlap and a gap", async () => {
     const created = await aioz("/media/create", {
       method: "POST",
-      body: JSON.stringify({ type: "audio", title: "Bad parts" }),
+      body: JSON.stringify({ type: "audio", title: "Parts in any order" }),
     });
     const { id } = (await json(created)).data as { id: string };
     const send = (index: number, bytes: Buffer, hash: string, range: string) => {
@@ -146,34 +163,74 @@ describe("sandbox", () => {
       form.set("hash", hash);
       return aioz(`/media/${id}/part`, { method: "POST", body: form, headers: { "content-range": range } });
     };
-    const part = randomBytes(1000);
-    const wrong = await send(1, part, md5(Buffer.from("other")), "bytes 0-999/2000");
+    const file = randomBytes(2500);
+    const [first, second, last] = [file.subarray(0, 1000), file.subarray(1000, 2000), file.subarray(2000)];
+    const wrong = await send(1, first, md5(Buffer.from("other")), "bytes 0-999/2500");
     assert.equal(wrong.status, 400);
     assert.deepEqual(await json(wrong), { status: "error", message: "hash mismatch" });
-    const skipped = await send(2, part, md5(part), "bytes 1000-1999/2000");
-    assert.equal(skipped.status, 400);
-    const incomplete = await aioz(`/media/${id}/complete`);
-    assert.equal(incomplete.status, 400);
+
+    assert.equal((await send(3, last, md5(last), "bytes 2000-2499/2500")).status, 200, "the last part first");
+    assert.equal((await send(1, first, md5(first), "bytes 0-999/2500")).status, 200);
+    const gap = await aioz(`/media/${id}/complete`);
+    assert.equal(gap.status, 400);
+    assert.match(String((await json(gap)).message), /part 2 is missing|bytes 1000-1999 are missing/);
+
+    const overlap = await send(
+      2,
+      file.subarray(900, 1900),
+      md5(file.subarray(900, 1900)),
+      "bytes 900-1899/2500",
+    );
+    assert.equal(overlap.status, 400);
+    assert.match(String((await json(overlap)).message), /overlaps part 1/);
+    const changed = await send(3, Buffer.alloc(500), md5(Buffer.alloc(500)), "bytes 2000-2499/2500");
+    assert.equal(changed.status, 400, "part 3 again with other bytes");
+    assert.match(String((await json(changed)).message), /another hash/);
+    assert.equal((await send(3, last, md5(last), "bytes 2000-2499/2500")).status, 200, "the same part again");
+
+    assert.equal((await send(2, second, md5(second), "bytes 1000-1999/2500")).status, 200);
+    assert.equal((await aioz(`/media/${id}/complete`)).status, 200);
+    const done = await until(
+      async () =>
+        (await json(await aioz(`/media/${id}`))).data as {
+          status: string;
+          size: number;
+          assets: Record<string, string>;
+        },
+      (media) => media.status === "done",
+    );
+    assert.equal(done.size, file.length);
+    const source = Buffer.from(await (await fetch(done.assets.source_url ?? "")).arrayBuffer());
+    assert.ok(source.equals(file), "the parts are assembled in byte order, not arrival order");
   });
 
   test("VideoDB: generate video goes from processing to done and joins the collection", async () => {
+    const poll = async (url: string) =>
+      json(await fetch(url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
+    // Held while the running job is looked at, and released whatever happens, so no later test inherits it.
     sb.videodb.holdJobs = true;
-    const started = await videodb("/collection/default/generate/video/", {
-      method: "POST",
-      body: JSON.stringify({ prompt: "A drone over a city", duration: 6 }),
-    });
-    const body = await json(started);
-    assert.equal(body.status, "processing");
-    // As the official clients read it: no data.id, only the URL to poll.
-    assert.deepEqual(Object.keys(body.data as object), ["output_url"]);
-    const { output_url } = body.data as { output_url: string };
-    assert.match(output_url, /\/async-response\/job-[0-9a-f]+$/);
-    const poll = async () =>
-      json(await fetch(output_url, { headers: { "x-access-token": sb.credentials.videodbApiKey } }));
-    const running = await poll();
-    sb.videodb.holdJobs = false;
+    let output_url: string;
+    let running: Record<string, unknown>;
+    try {
+      const started = await videodb("/collection/default/generate/video/", {
+        method: "POST",
+        body: JSON.stringify({ prompt: "A drone over a city", duration: 6 }),
+      });
+      const body = await json(started);
+      assert.equal(body.status, "processing");
+      // As the official clients read it: no data.id, only the URL to poll.
+      assert.deepEqual(Object.keys(body.data as object), ["output_url"]);
+      output_url = (body.data as { output_url: string }).output_url;
+      assert.match(output_url, /\/async-response\/job-[0-9a-f]+$/);
+      running = await poll(output_url);
+    } finally {
+      sb.videodb.holdJobs = false;
+    }
     assert.match(String(running.status), /^(processing|in progress)$/);
-    const done = await until(poll, (answer) => answer.status === "complete");
+    const done = await until(
+      () => poll(output_url),
+      (answer) => answer.status === "complete",
+    );
     const video = done.data as { id: string; length: number; stream_url: string };
     assert.match(video.id, /^m-/);
     assert.equal(video.length, 6);

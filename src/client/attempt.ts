@@ -31,6 +31,20 @@ const maxRedirects = 3;
 const methodKeepingRedirects = new Set([307, 308]);
 const getOnlyRedirects = new Set([301, 302, 303]);
 
+/** One attempt under way: where its current hop goes, and that hop's reader, which the timer and a cancel stop. */
+interface Exchange {
+  readonly req: HttpRequest;
+  readonly authHeaders: Record<string, string>;
+  readonly dispatcher: Dispatcher;
+  readonly timeoutMs: number;
+  origin: string;
+  path: string;
+  reader: AnswerReader | undefined;
+  timedOut: boolean;
+}
+
+const noAnswerWithin = (ms: number) => new DOMException(`no answer within ${ms} ms`, "TimeoutError");
+
 /** The limits one attempt runs under, in ms (bytes for the answer's size). */
 export interface AttemptLimits {
   /** Per-attempt time limit, unless the request sets its own. */
@@ -88,118 +102,40 @@ export class HttpAttempts {
 
   /** One attempt, redirects followed: the provider's answer as it came, or the error that stopped it. */
   async send(req: HttpRequest, authHeaders: Record<string, string>): Promise<Answer> {
-    const name = this.profile.name;
     if (req.signal?.aborted) throw this.stopped(req.signal);
     const ownLimitMs = req.timeoutMs ?? this.timeoutMs;
     const leftMs = (req.deadline ?? Number.POSITIVE_INFINITY) - Date.now();
     if (leftMs <= 0) throw this.timeoutError("budget", req);
     const timeoutMs = Math.min(ownLimitMs, leftMs);
     const limit: "attempt" | "budget" = timeoutMs < ownLimitMs ? "budget" : "attempt";
-    let origin = this.base.origin;
-    let path = requestPath(this.base, req.path, req.query);
     const started = performance.now();
-    let status: number | undefined;
-    let answer: Answer | undefined;
     this.dispatcher ??= await defaultDispatcher();
+    const exchange: Exchange = {
+      req,
+      authHeaders,
+      dispatcher: this.dispatcher,
+      timeoutMs,
+      origin: this.base.origin,
+      path: requestPath(this.base, req.path, req.query),
+      reader: undefined,
+      timedOut: false,
+    };
     // One timer per attempt, redirects included, and a cancelled call seen by the cancel watch. The
     // exchange runs through undici's dispatch with a handler of its own (AnswerReader), not through
     // request(): no body stream, no abort signal handed down (each costs more than the rest of the attempt
     // in profiles).
-    let reader: AnswerReader | undefined;
-    let timedOut = false;
     const timer = setTimeout(() => {
-      timedOut = true;
-      reader?.stop(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
+      exchange.timedOut = true;
+      exchange.reader?.stop(noAnswerWithin(timeoutMs));
     }, timeoutMs);
-    const unwatch = req.signal ? watchCancel(req.signal, (reason) => reader?.stop(reason)) : undefined;
+    const unwatch = req.signal
+      ? watchCancel(req.signal, (reason) => exchange.reader?.stop(reason))
+      : undefined;
+    let answer: Answer;
     try {
-      for (let redirects = 0; ; redirects++) {
-        const headers: Record<string, string> = {
-          accept: "application/json",
-          ...req.headers,
-          ...authHeaders,
-        };
-        let body: string | Readable | undefined;
-        if (req.json !== undefined) {
-          body = JSON.stringify(req.json);
-          headers["content-type"] = "application/json";
-        } else if (req.stream) {
-          // Opened anew for each hop: a 307/308 redirect sends the same body again.
-          body = Readable.from(req.stream.open(), { objectMode: false });
-          headers["content-type"] = req.stream.contentType;
-          if (req.stream.length !== undefined) headers["content-length"] = String(req.stream.length);
-        }
-        reader = new AnswerReader(this.maxResponseBytes, name);
-        this.dispatcher.dispatch(
-          {
-            origin,
-            path,
-            method: req.method,
-            headers,
-            body,
-            headersTimeout: timeoutMs,
-            // undici's body timeout is the longest pause between two pieces of the body: the stall rule.
-            bodyTimeout: this.stallMs,
-          },
-          reader,
-        );
-        // Stopped while it was being sent out (a cancel, the timer): stop this hop too.
-        if (req.signal?.aborted) reader.stop(req.signal.reason);
-        else if (timedOut) reader.stop(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError"));
-        answer = await reader.answer;
-        status = answer.status;
-        const next =
-          status >= 300 && status < 400
-            ? // The credentials of this request (an exchanged token included) never reach the refusal.
-              this.redirectTarget(
-                req,
-                new URL(path, origin),
-                status,
-                answer.headers,
-                redirects,
-                Object.values(authHeaders),
-              )
-            : undefined;
-        if (!next) break;
-        log(
-          "debug",
-          "following provider redirect",
-          {
-            provider: this.profile.id,
-            status,
-            from: pathname(path),
-            to: next.pathname,
-          },
-          req.signal,
-        );
-        origin = next.origin;
-        path = `${next.pathname}${next.search}`;
-      }
+      answer = await this.followRedirects(exchange);
     } catch (error) {
-      if (error instanceof MediagateError) throw error;
-      if (req.signal?.aborted) throw this.stopped(req.signal);
-      status = reader?.status;
-      const { errors: undiciErrors } = await loadUndici();
-      if (timedOut || error instanceof undiciErrors.HeadersTimeoutError) {
-        throw this.timeoutError(limit, req, timeoutMs, status, error);
-      }
-      if (error instanceof undiciErrors.BodyTimeoutError && status !== undefined) {
-        throw this.timeoutError("stall", req, this.stallMs, status, error);
-      }
-      const code = (error as { code?: string }).code;
-      if (status !== undefined) {
-        // The provider answered, then the body broke off: it may well have done what was asked.
-        throw new MediagateError(
-          "network",
-          `answer truncated: HTTP ${status}, the body broke off before its end`,
-          { provider: name, remedy: this.afterPartialAnswer(req, "network"), cause: error },
-        );
-      }
-      throw new MediagateError("network", `could not reach ${origin}${code ? ` (${code})` : ""}`, {
-        provider: name,
-        remedy: remedyFor("network", ""),
-        cause: error,
-      });
+      throw await this.failure(error, exchange, limit);
     } finally {
       clearTimeout(timer);
       unwatch?.();
@@ -211,14 +147,119 @@ export class HttpAttempts {
         {
           provider: this.profile.id,
           method: req.method,
-          path: pathname(path),
-          status,
+          path: pathname(exchange.path),
+          status: answer.status,
           ms: Math.round(performance.now() - started),
         },
         req.signal,
       );
     }
     return answer;
+  }
+
+  /** The hops of one attempt: each same-origin redirect `redirectTarget` allows is followed, the rest refused. */
+  private async followRedirects(exchange: Exchange): Promise<Answer> {
+    const { req } = exchange;
+    for (let redirects = 0; ; redirects++) {
+      const answer = await this.hop(exchange);
+      const status = answer.status;
+      const next =
+        status >= 300 && status < 400
+          ? // The credentials of this request (an exchanged token included) never reach the refusal.
+            this.redirectTarget(
+              req,
+              new URL(exchange.path, exchange.origin),
+              status,
+              answer.headers,
+              redirects,
+              Object.values(exchange.authHeaders),
+            )
+          : undefined;
+      if (!next) return answer;
+      log(
+        "debug",
+        "following provider redirect",
+        { provider: this.profile.id, status, from: pathname(exchange.path), to: next.pathname },
+        req.signal,
+      );
+      exchange.origin = next.origin;
+      exchange.path = `${next.pathname}${next.search}`;
+    }
+  }
+
+  /** One request and its answer, to the exchange's current origin and path. */
+  private hop(exchange: Exchange): Promise<Answer> {
+    const { req } = exchange;
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...req.headers,
+      ...exchange.authHeaders,
+    };
+    let body: string | Readable | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers["content-type"] = "application/json";
+    } else if (req.stream) {
+      // Opened anew for each hop: a 307/308 redirect sends the same body again.
+      body = Readable.from(req.stream.open(), { objectMode: false });
+      headers["content-type"] = req.stream.contentType;
+      if (req.stream.length !== undefined) headers["content-length"] = String(req.stream.length);
+    }
+    const reader = new AnswerReader(this.maxResponseBytes, this.profile.name);
+    exchange.reader = reader;
+    exchange.dispatcher.dispatch(
+      {
+        origin: exchange.origin,
+        path: exchange.path,
+        method: req.method,
+        headers,
+        body,
+        headersTimeout: exchange.timeoutMs,
+        // undici's body timeout is the longest pause between two pieces of the body: the stall rule.
+        bodyTimeout: this.stallMs,
+      },
+      reader,
+    );
+    // Stopped while it was being sent out (a cancel, the timer): stop this hop too.
+    if (req.signal?.aborted) reader.stop(req.signal.reason);
+    else if (exchange.timedOut) reader.stop(noAnswerWithin(exchange.timeoutMs));
+    return reader.answer;
+  }
+
+  /**
+   * What stopped an attempt, as the agent should read it: a cancel, which limit ran out, an answer that
+   * broke off (the provider may have acted on it), or a provider that could not be reached.
+   */
+  private async failure(error: unknown, exchange: Exchange, limit: "attempt" | "budget"): Promise<unknown> {
+    if (error instanceof MediagateError) return error;
+    const { req } = exchange;
+    if (req.signal?.aborted) return this.stopped(req.signal);
+    const status = exchange.reader?.status;
+    const { errors: undiciErrors } = await loadUndici();
+    if (exchange.timedOut || error instanceof undiciErrors.HeadersTimeoutError) {
+      return this.timeoutError(limit, req, exchange.timeoutMs, status, error);
+    }
+    if (error instanceof undiciErrors.BodyTimeoutError && status !== undefined) {
+      return this.timeoutError("stall", req, this.stallMs, status, error);
+    }
+    const code = (error as { code?: string }).code;
+    if (status !== undefined) {
+      // The provider answered, then the body broke off: it may well have done what was asked.
+      return new MediagateError(
+        "network",
+        `answer truncated: HTTP ${status}, the body broke off before its end`,
+        {
+          provider: this.profile.name,
+          remedy: this.afterPartialAnswer(req, "network"),
+          cause: error,
+        },
+      );
+    }
+    return new MediagateError("network", `could not reach ${exchange.origin}${code ? ` (${code})` : ""}`, {
+      provider: this.profile.name,
+      remedy: remedyFor("network", ""),
+      cause: error,
+    });
   }
 
   /** What to do after an answer that began and never ended: an unsafe request may have been carried out. */

@@ -7,6 +7,21 @@ import { HttpAttempts } from "./attempt.js";
 import { type AnswerReading, interpretAnswer } from "./interpret.js";
 import { defaultRetryPolicy, isSafeToRepeat, type RetryPolicy, retryAfterFailure } from "./retry.js";
 
+/**
+ * The contract's limits when nothing overrides them: a request's budget across its attempts stays under the
+ * 60 s tool-call timeout common to MCP clients, so mediagate answers first, with a clear error; an answer
+ * whose body sends nothing for the stall limit is a timeout.
+ */
+export const clientDefaults = {
+  timeoutMs: 30_000,
+  budgetMs: 50_000,
+  stallMs: 10_000,
+  maxResponseBytes: 8 * 1024 * 1024,
+} as const;
+
+/** The limits one client applies. */
+export type ClientLimits = { -readonly [K in keyof typeof clientDefaults]: number };
+
 export interface ClientOptions {
   dispatcher?: Dispatcher;
   retryPolicy?: RetryPolicy;
@@ -40,6 +55,8 @@ export class ProviderClient {
   private readonly attempts: HttpAttempts;
   /** How this provider's answers are read; each request adds its envelope choice and credentials. */
   private readonly reading: Pick<AnswerReading, "name" | "unwrap" | "authRemedy">;
+  /** The limits this client applies (`clientDefaults` where neither the options nor the config set one). */
+  readonly limits: Readonly<ClientLimits>;
   /** Time limit of one request across its attempts, in ms: procedures share it among their requests. */
   readonly budgetMs: number;
 
@@ -48,23 +65,19 @@ export class ProviderClient {
     this.config = config;
     this.authenticator = provider.auth(config);
     this.policy = options.retryPolicy ?? defaultRetryPolicy;
-    this.budgetMs = options.budgetMs ?? config.requestBudgetMs ?? 50_000;
+    this.limits = {
+      timeoutMs: options.timeoutMs ?? config.requestTimeoutMs ?? clientDefaults.timeoutMs,
+      budgetMs: options.budgetMs ?? config.requestBudgetMs ?? clientDefaults.budgetMs,
+      stallMs: options.stallMs ?? config.stallTimeoutMs ?? clientDefaults.stallMs,
+      maxResponseBytes: options.maxResponseBytes ?? clientDefaults.maxResponseBytes,
+    };
+    this.budgetMs = this.limits.budgetMs;
     this.reading = {
       name: provider.name,
       unwrap: (status, body) => provider.unwrap(status, body),
       authRemedy: provider.authRemedy?.(config) ?? `Check ${provider.credentialVariables}.`,
     };
-    this.attempts = new HttpAttempts(
-      provider,
-      config.baseUrl,
-      {
-        timeoutMs: options.timeoutMs ?? config.requestTimeoutMs ?? 30_000,
-        budgetMs: this.budgetMs,
-        stallMs: options.stallMs ?? config.stallTimeoutMs ?? 10_000,
-        maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
-      },
-      options.dispatcher,
-    );
+    this.attempts = new HttpAttempts(provider, config.baseUrl, this.limits, options.dispatcher);
   }
 
   /** Sends an authenticated request and returns the provider's data, its envelope taken off. */

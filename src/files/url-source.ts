@@ -1,46 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
 import type { buildConnector, Dispatcher } from "undici";
 import { cancelledError, MediagateError } from "../errors.js";
-
-/** Addresses a `url` source may not reach from a server others call over HTTP: loopback, private, link-local, etc. */
-const privateRanges = (() => {
-  const list = new BlockList();
-  for (const [network, prefix] of [
-    ["0.0.0.0", 8],
-    ["10.0.0.0", 8],
-    ["100.64.0.0", 10],
-    ["127.0.0.0", 8],
-    ["169.254.0.0", 16],
-    ["172.16.0.0", 12],
-    ["192.0.0.0", 24],
-    ["192.168.0.0", 16],
-    ["198.18.0.0", 15],
-    ["224.0.0.0", 4],
-    ["240.0.0.0", 4],
-  ] as const) {
-    list.addSubnet(network, prefix, "ipv4");
-  }
-  for (const [network, prefix] of [
-    ["::", 128],
-    ["::1", 128],
-    ["fc00::", 7],
-    ["fe80::", 10],
-    ["ff00::", 8],
-    ["64:ff9b::", 96],
-    ["2001:db8::", 32],
-  ] as const) {
-    list.addSubnet(network, prefix, "ipv6");
-  }
-  return list;
-})();
-
-/** True for loopback, private, link-local, carrier-grade NAT, multicast and reserved addresses (IPv4-mapped included). */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return privateRanges.check(address, family === 4 ? "ipv4" : "ipv6");
-}
+import type { isPrivateAddress } from "./address-ranges.js";
 
 function refused(host: string, address: string): MediagateError {
   return new MediagateError(
@@ -55,16 +17,37 @@ type LookupCallback = (
   family?: number,
 ) => void;
 
+/** Resolves a host name to all its addresses, as `dns.lookup` with `all: true` does. */
+export type Resolve = (
+  hostname: string,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemResolve: Resolve = (hostname, callback) =>
+  dnsLookup(hostname, { all: true }, (error, addresses) => callback(error, addresses ?? []));
+
+/** `host:port` as the connector sees it, the host without brackets, the port always written. */
+function endpointKey(hostname: string, port: string | number | undefined, protocol: string): string {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const written = port === undefined || port === "" ? (protocol === "https:" ? "443" : "80") : String(port);
+  return `${host}:${written}`;
+}
+
 /**
- * A dispatcher whose every connection (redirects included) is checked where it is made: the addresses
- * the name actually resolved to, not just the host name, so DNS tricks cannot reach a private address.
+ * A dispatcher whose every connection (each redirect hop included) is checked where it is made: the
+ * addresses the name actually resolved to, not just the host name, so DNS tricks cannot reach a private
+ * address. `privateOrigins` are let through by their literal host and port alone.
  */
-function guardedDispatcher({ Agent, buildConnector, interceptors }: typeof import("undici")): Dispatcher {
+function guardedDispatcher(
+  { Agent, buildConnector, interceptors }: typeof import("undici"),
+  isPrivate: typeof isPrivateAddress,
+  privateOrigins: ReadonlySet<string>,
+  resolve: Resolve,
+): Dispatcher {
   const lookup = (hostname: string, options: object, callback: LookupCallback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    resolve(hostname, (error, list) => {
       if (error) return callback(error, []);
-      const list = addresses as LookupAddress[];
-      const bad = list.find((entry) => isPrivateAddress(entry.address));
+      const bad = list.find((entry) => isPrivate(entry.address));
       if (bad) return callback(refused(hostname, bad.address) as NodeJS.ErrnoException, []);
       if ((options as { all?: boolean }).all) return callback(null, list);
       const first = list[0];
@@ -76,26 +59,60 @@ function guardedDispatcher({ Agent, buildConnector, interceptors }: typeof impor
   const connector = buildConnector({ lookup } as buildConnector.BuildOptions);
   const guarded: buildConnector.connector = (options, callback) => {
     const host = options.hostname.replace(/^\[|\]$/g, "");
-    if (isPrivateAddress(host)) return callback(refused(host, host), null);
+    if (privateOrigins.has(endpointKey(host, options.port, options.protocol))) {
+      return connector(options, callback);
+    }
+    if (isPrivate(host)) return callback(refused(host, host), null);
     connector(options, callback);
   };
   return new Agent({ connect: guarded }).compose(interceptors.redirect({ maxRedirections: 5 }));
 }
 
+/**
+ * `http://127.0.0.1:41234` → `127.0.0.1:41234`. Only a literal IP address names an origin here: a name
+ * would be resolved again at each connection, and could then point anywhere.
+ */
+function originKey(origin: string): string {
+  const url = new URL(origin);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) === 0) {
+    throw new MediagateError("invalid_input", `${origin}: a private origin must name an IP address`);
+  }
+  return endpointKey(host, url.port, url.protocol);
+}
+
 let openDispatcher: Dispatcher | undefined;
-let privateDispatcher: Dispatcher | undefined;
-function dispatcherFor(undici: typeof import("undici"), allowPrivate: boolean): Dispatcher {
-  if (allowPrivate) {
+const guardedDispatchers = new Map<string, Dispatcher>();
+async function dispatcherFor(
+  undici: typeof import("undici"),
+  options: UrlSourceOptions,
+): Promise<Dispatcher> {
+  if (options.allowPrivate) {
     openDispatcher ??= new undici.Agent().compose(undici.interceptors.redirect({ maxRedirections: 5 }));
     return openDispatcher;
   }
-  privateDispatcher ??= guardedDispatcher(undici);
-  return privateDispatcher;
+  const origins = new Set((options.privateOrigins ?? []).map(originKey));
+  const { isPrivateAddress } = await import("./address-ranges.js");
+  if (options.resolve) return guardedDispatcher(undici, isPrivateAddress, origins, options.resolve);
+  const key = [...origins].sort().join(" ");
+  let dispatcher = guardedDispatchers.get(key);
+  if (!dispatcher) {
+    dispatcher = guardedDispatcher(undici, isPrivateAddress, origins, systemResolve);
+    guardedDispatchers.set(key, dispatcher);
+  }
+  return dispatcher;
 }
 
 export interface UrlSourceOptions {
   /** Whether private and loopback addresses may be fetched (stdio mode, or MEDIAGATE_ALLOW_PRIVATE_URLS=1). */
   allowPrivate: boolean;
+  /**
+   * Origins on private addresses that may still be fetched when `allowPrivate` is false, each exactly
+   * (`http://127.0.0.1:41234`: that address and port, nothing else): the sandbox's own emulators. Default none.
+   */
+  privateOrigins?: readonly string[];
+  /** How host names are resolved; default the system's resolver (`dns.lookup`). */
+  resolve?: Resolve;
   /** Byte to start from (resuming an upload); asked for with a Range header. Default 0. */
   offset?: number;
   /**
@@ -145,11 +162,12 @@ export async function openUrl(text: string, options: UrlSourceOptions): Promise<
   let response: Dispatcher.ResponseData;
   // Loaded when a URL is opened, not at start-up: listing tools needs no HTTP client.
   const undici = await import("undici");
+  const dispatcher = await dispatcherFor(undici, options);
   try {
     response = await undici.request(url, {
       method: "GET",
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-      dispatcher: dispatcherFor(undici, options.allowPrivate),
+      dispatcher,
       signal: options.signal,
       headersTimeout: 30_000,
       bodyTimeout: 60_000,

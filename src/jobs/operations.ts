@@ -7,6 +7,7 @@ const jobIdField = z.string().min(3).describe('Job id a tool returned, e.g. "vid
 
 const jobStatus = defineProcedure({
   name: "job_status",
+  ui: "player",
   title: "Check a job",
   description: "A job's current state.",
   toolset: "jobs",
@@ -19,6 +20,7 @@ const jobStatus = defineProcedure({
 
 const jobWait = defineProcedure({
   name: "job_wait",
+  ui: "player",
   title: "Wait for a job",
   description:
     "Wait until a job is done or failed, up to timeout_s. If still processing, call again after poll_after_ms.",

@@ -20,8 +20,9 @@ export interface Media {
   size: number;
   createdAt: number;
   updatedAt: number;
-  /** Upload state: parts arrive in order and are appended to `file`. */
-  parts: Array<{ index: number; start: number; end: number }>;
+  /** Upload state: parts arrive in any order and are written at their offset in `file`. */
+  parts: Part[];
+  /** Bytes received so far, every part counted once. */
   received: number;
   total?: number;
   file: string;
@@ -29,6 +30,13 @@ export interface Media {
   transcodeStartedAt?: number;
   /** Serialises the part writes and the completion of one media. */
   lock: Promise<unknown>;
+}
+
+export interface Part {
+  index: number;
+  start: number;
+  end: number;
+  md5: string;
 }
 
 export interface AiozStoreOptions {
@@ -107,12 +115,64 @@ export class AiozStore {
     return run;
   }
 
+  /** See AiozEmulator.holdJobs. */
+  holdJobs = false;
+
   /** The sandbox does not transcode: "done" serves the uploaded bytes as they are. */
   settle(media: Media): void {
-    if (media.status !== "transcoding") return;
+    if (media.status !== "transcoding" || this.holdJobs) return;
     media.status = Math.random() < this.options.failureRate ? "fail" : "done";
     if (media.status === "done") media.size = media.received;
     media.duration = Math.round(media.duration * 1e6) / 1e6;
     media.updatedAt = Date.now();
   }
+}
+
+/**
+ * Checks a part against the ones already received, as the live service assembles them: by `index` and
+ * Content-Range, in whatever order they arrive (the Node client sends up to five at once, `src/index.ts`
+ * `uploadVideo`). Returns the part it replaces (the same part sent again), if any.
+ */
+export function placePart(parts: readonly Part[], part: Part): Part | undefined {
+  const same = parts.find((p) => p.index === part.index);
+  if (same) {
+    if (same.start !== part.start || same.end !== part.end) {
+      throw new HttpError(
+        400,
+        `part ${part.index} was received as bytes ${same.start}-${same.end}, not ${part.start}-${part.end}`,
+      );
+    }
+    if (same.md5 !== part.md5) {
+      throw new HttpError(400, `part ${part.index} was received with another hash: the file changed`);
+    }
+    return same;
+  }
+  for (const other of parts) {
+    if (part.start <= other.end && other.start <= part.end) {
+      throw new HttpError(
+        400,
+        `part ${part.index} (bytes ${part.start}-${part.end}) overlaps part ${other.index} (bytes ${other.start}-${other.end})`,
+      );
+    }
+    if (other.index < part.index !== other.start < part.start) {
+      throw new HttpError(
+        400,
+        `part ${part.index} at byte ${part.start} is out of place: part ${other.index} starts at byte ${other.start}`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Why the received parts are not yet the whole file (numbered 1..n, no byte missing), or undefined. */
+export function missingParts(parts: readonly Part[], total: number | undefined): string | undefined {
+  if (parts.length === 0 || total === undefined) return "no parts uploaded";
+  const sorted = [...parts].sort((a, b) => a.start - b.start);
+  let next = 0;
+  for (const [i, part] of sorted.entries()) {
+    if (part.index !== i + 1) return `part ${i + 1} is missing`;
+    if (part.start > next) return `bytes ${next}-${part.start - 1} are missing`;
+    next = part.end + 1;
+  }
+  return next < total ? `bytes ${next}-${total - 1} are missing` : undefined;
 }

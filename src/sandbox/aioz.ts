@@ -1,11 +1,11 @@
 // The AIOZ Stream emulator's routes: each request checked (aioz-validation.ts) and applied to the media
 // (aioz-store.ts), answered in AIOZ's envelope.
 
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, rename, unlink, writeFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import { AiozStore, type Media } from "./aioz-store.js";
+import { AiozStore, type Media, missingParts, placePart } from "./aioz-store.js";
 import {
   integerIn,
   limitedString,
@@ -59,6 +59,33 @@ export const AIOZ_SEED = { audioId: "4f6b2c1e-9d3a-4e7b-8c5f-0a1b2c3d4e5f" } as 
 const PRICE_PER_QUALITY_MINUTE_USD = 0.0025;
 const RATE_LIMIT = 1000;
 const RATE_WINDOW_MS = 60_000;
+/** The key pairs a request presents: from `Authorization: Basic`, and from the two key headers when set. */
+function presentedKeyPairs(headers: Record<string, string>): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  const basic = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1];
+  if (basic !== undefined) {
+    const decoded = Buffer.from(basic, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    pairs.push(colon < 0 ? [decoded, ""] : [decoded.slice(0, colon), decoded.slice(colon + 1)]);
+  }
+  // The Node client sends both headers empty beside a bearer token: an empty header presents nothing.
+  const publicKey = headers["stream-public-key"];
+  const secretKey = headers["stream-secret-key"];
+  if (publicKey || secretKey) pairs.push([publicKey ?? "", secretKey ?? ""]);
+  return pairs;
+}
+
+/** Writes a part's bytes at its offset; the first bytes of a media become its file without a copy. */
+async function writePart(media: Media, tempPath: string, start: number): Promise<void> {
+  if (media.parts.length === 0 && start === 0) {
+    await rename(tempPath, media.file);
+    return;
+  }
+  // Parts arrive in any order: a later part may create the file, leaving a hole an earlier part fills.
+  if (media.parts.length === 0) await writeFile(media.file, "");
+  await pipeline(createReadStream(tempPath), createWriteStream(media.file, { flags: "r+", start }));
+}
+
 /** Used to estimate a duration for formats whose header the sandbox does not read. */
 const ASSUMED_BITRATE = 128_000;
 
@@ -74,6 +101,17 @@ export class AiozEmulator extends HttpEmulator {
     this.store = new AiozStore(setup);
   }
 
+  /**
+   * While set, transcodes stay running past their duration, and the ones due settle at the first read
+   * after it is cleared: a test sees a running transcode however slow the machine is.
+   */
+  get holdJobs(): boolean {
+    return this.store.holdJobs;
+  }
+  set holdJobs(hold: boolean) {
+    this.store.holdJobs = hold;
+  }
+
   override async listen(): Promise<this> {
     await this.seed();
     return super.listen();
@@ -83,20 +121,22 @@ export class AiozEmulator extends HttpEmulator {
     return { status: "error", message: error.message };
   }
 
+  /**
+   * A bearer token, or the key pair in any of the forms the official clients send it: go-client `client.go`
+   * sends only `Authorization: Basic base64(public:secret)`; the Node client (`src/HttpClient.ts`) sends
+   * Basic plus the `stream-public-key` / `stream-secret-key` headers. Every pair presented must match.
+   */
   protected override authenticate(headers: Record<string, string>): HttpError | undefined {
-    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1];
+    const authorization = headers.authorization ?? "";
+    const bearer = /^Bearer\s+(.+)$/i.exec(authorization)?.[1];
     if (bearer === this.setup.token) return undefined;
-    const publicKey = headers["stream-public-key"];
-    const secretKey = headers["stream-secret-key"];
-    if (publicKey !== undefined && secretKey !== undefined) {
-      return publicKey === this.setup.publicKey && secretKey === this.setup.secretKey
+    const pairs = presentedKeyPairs(headers);
+    if (pairs.length > 0) {
+      return pairs.every(([pub, secret]) => pub === this.setup.publicKey && secret === this.setup.secretKey)
         ? undefined
         : new HttpError(403, "Forbidden: invalid stream-public-key or stream-secret-key");
     }
-    return new HttpError(
-      401,
-      headers.authorization ? "Unauthorized: invalid or expired token" : "Unauthorized",
-    );
+    return new HttpError(401, authorization ? "Unauthorized: invalid or expired token" : "Unauthorized");
   }
 
   /** Reported on every answer like the real service; not enforced (inject a 429 fault to test throttling). */
@@ -151,7 +191,9 @@ export class AiozEmulator extends HttpEmulator {
     await writeFile(media.file, bytes);
     Object.assign(media, {
       status: "done",
-      parts: [{ index: 1, start: 0, end: bytes.length - 1 }],
+      parts: [
+        { index: 1, start: 0, end: bytes.length - 1, md5: createHash("md5").update(bytes).digest("hex") },
+      ],
       received: bytes.length,
       total: bytes.length,
       size: bytes.length,
@@ -175,11 +217,19 @@ export class AiozEmulator extends HttpEmulator {
       description: media.description,
       metadata: media.metadata.length > 0 ? media.metadata : null,
       tags: media.tags.length > 0 ? media.tags : null,
-      qualities: media.qualities.map((q) => ({ name: q.name, status: qualityStatus, type: q.type })),
+      // go-client `model_quality_object.go`; an audio quality has no video codec or bitrate.
+      qualities: media.qualities.map((q) => ({
+        name: q.name,
+        status: qualityStatus,
+        type: q.type,
+        audio_codec: q.audio_config.codec,
+        audio_bitrate: q.audio_config.bitrate,
+      })),
       captions: null,
       chapters: null,
       player_theme: null,
       duration: media.duration,
+      view: 0,
       size: media.size,
       is_mp4: false,
       is_public: media.is_public,
@@ -261,8 +311,10 @@ export class AiozEmulator extends HttpEmulator {
     return {
       json: {
         status: "success",
+        // `media`, as both official clients read it (go-client `model_get_media_list_data.go`, Node client
+        // `src/model/GetMediaListData.ts`); the seed document's older name is `videos`.
         data: {
-          videos: matches.slice(offset, offset + limit).map((m) => this.toJson(m)),
+          media: matches.slice(offset, offset + limit).map((m) => this.toJson(m)),
           total: matches.length,
         },
       },
@@ -356,31 +408,13 @@ export class AiozEmulator extends HttpEmulator {
       if (media.total !== undefined && media.total !== total) {
         throw new HttpError(400, `total size ${total} does not match earlier parts (${media.total})`);
       }
-      const last = media.parts.at(-1);
-      const next = media.parts.length + 1;
-      if (last && index === last.index && start === last.start) {
-        media.parts.pop(); // re-sending the last part replaces it
-        media.received = last.start;
-      } else if (index !== next || start !== media.received) {
-        throw new HttpError(
-          400,
-          `parts must be uploaded in order: expected index ${next} starting at byte ${media.received}, got index ${index} at byte ${start}`,
-        );
+      const part = { index, start, end, md5: hash };
+      const resent = placePart(media.parts, part);
+      await writePart(media, tempPath, start);
+      if (!resent) {
+        media.parts.push(part);
+        media.received += end - start + 1;
       }
-      if (start === 0) {
-        // The first part becomes the file as it is: no copy of up to 200 MB.
-        await rename(tempPath, media.file);
-      } else {
-        const handle = await open(media.file, "r+");
-        try {
-          await handle.truncate(start); // drops a last part that is being re-sent
-        } finally {
-          await handle.close();
-        }
-        await pipeline(createReadStream(tempPath), createWriteStream(media.file, { flags: "a" }));
-      }
-      media.parts.push({ index, start, end });
-      media.received = end + 1;
       media.total = total;
       media.updatedAt = Date.now();
       return { json: { status: "success", message: "Upload part successfully." } };
@@ -391,9 +425,12 @@ export class AiozEmulator extends HttpEmulator {
     const media = this.store.find(ctx.params.id);
     return this.store.serialize(media, async () => {
       this.store.assertUploadable(media);
-      if (media.parts.length === 0) throw new HttpError(400, "no parts uploaded");
-      if (media.received !== media.total) {
-        throw new HttpError(400, `upload is incomplete: received ${media.received} of ${media.total} bytes`);
+      const missing = missingParts(media.parts, media.total);
+      if (missing) {
+        throw new HttpError(
+          400,
+          `upload is incomplete: ${missing} (received ${media.received} of ${media.total ?? 0} bytes)`,
+        );
       }
       const head = Buffer.alloc(Math.min(4096, media.received));
       const handle = await open(media.file, "r");

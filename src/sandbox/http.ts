@@ -61,6 +61,28 @@ export interface EmulatorSetup {
   basePath: string;
   /** Where uploads are staged; required by routes marked `upload`. */
   storageDir?: string;
+  /** What the request record keeps; default `defaultRecording`. */
+  recording?: Recording;
+}
+
+/** How much of what an emulator received it keeps, for tests to assert on. */
+export interface Recording {
+  /** Requests kept, newest last; the oldest goes when a new one would exceed it. */
+  limit: number;
+  /** Whether bodies are kept (parsed JSON, a multipart's fields and file digest); headers always are. */
+  bodies: boolean;
+}
+
+/**
+ * Under test: the last 1000 requests with their bodies, more than any test sends between two clears.
+ * The user-facing sandbox keeps far less (src/sandbox/local.ts).
+ */
+export const defaultRecording: Readonly<Recording> = Object.freeze({ limit: 1000, bodies: true });
+
+/** Appends to a record kept to its last `limit` entries. */
+function keepLast<T>(list: T[], item: T, limit: number): void {
+  list.push(item);
+  if (list.length > limit) list.splice(0, list.length - limit);
 }
 
 interface CompiledRoute extends Route {
@@ -188,16 +210,20 @@ export abstract class HttpEmulator implements Emulator {
   protected readonly host: string;
   protected readonly basePath: string;
   protected readonly storageDir: string | undefined;
+  private readonly recording: Recording;
   private readonly faults: PendingFault[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private compiled: CompiledRoute[] = [];
   private server: Server | undefined;
   private listening = "";
+  /** The Host header values this emulator answers: its own address and port, and `localhost` with it. */
+  private ownHosts = new Set<string>();
 
   constructor(setup: EmulatorSetup) {
     this.host = setup.host;
     this.basePath = setup.basePath;
     this.storageDir = setup.storageDir;
+    this.recording = setup.recording ?? defaultRecording;
   }
 
   get origin(): string {
@@ -220,7 +246,7 @@ export abstract class HttpEmulator implements Emulator {
   }
 
   private noteAbandoned(request: RecordedRequest): void {
-    this.abandoned.push(request);
+    keepLast(this.abandoned, request, this.recording.limit);
     const ready = this.abandonWaiters.filter((waiter) => this.abandoned.length >= waiter.count);
     this.abandonWaiters = this.abandonWaiters.filter((waiter) => !ready.includes(waiter));
     for (const waiter of ready) waiter.resolve();
@@ -306,6 +332,7 @@ export abstract class HttpEmulator implements Emulator {
     const { port } = server.address() as AddressInfo;
     const host = this.host.includes(":") ? `[${this.host}]` : this.host;
     this.listening = `http://${host}:${port}`;
+    this.ownHosts = new Set([`${host}:${port}`, `localhost:${port}`]);
     this.server = server;
     return this;
   }
@@ -408,6 +435,19 @@ export abstract class HttpEmulator implements Emulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A page on another site that learns the port can rebind its own name to 127.0.0.1 and read what the
+    // sandbox holds; its requests carry that name as Host, so only the emulator's own names are answered.
+    if (!this.ownHosts.has((req.headers.host ?? "").toLowerCase())) {
+      res.setHeader("connection", "close");
+      this.write(
+        res,
+        421,
+        {},
+        JSON.stringify(this.errorBody(new HttpError(421, "this sandbox answers only its own host and port"))),
+      );
+      req.resume();
+      return;
+    }
     const method = (req.method ?? "GET").toUpperCase();
     const { path, query } = splitTarget(req.url ?? "/");
     const relative = this.relativeRoute(path);
@@ -426,16 +466,16 @@ export abstract class HttpEmulator implements Emulator {
       bodyError = err;
       body = { recorded: err instanceof InvalidJsonError ? err.text : undefined };
     }
-    this.requests.push({
+    const recorded: RecordedRequest = {
       method,
       path,
       route: relative ?? path,
       query,
       headers,
-      body: body.recorded,
+      body: this.recording.bodies ? body.recorded : undefined,
       bodyBytes: counter.bytes,
-    });
-    const recorded = this.requests[this.requests.length - 1] as RecordedRequest;
+    };
+    keepLast(this.requests, recorded, this.recording.limit);
     // The client closing the connection before the whole answer was sent (a cancel, a time limit) is
     // recorded; a connection the emulator closes itself, as a fault, is not.
     let closedHere = false;

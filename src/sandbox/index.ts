@@ -9,12 +9,13 @@
 //   them at start.
 // - SANDBOX_SEED names the assets every sandbox starts with.
 
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AIOZ_SEED, AiozEmulator } from "./aioz.js";
 import { AISTUDIOS_SEED, AiStudiosEmulator } from "./aistudios.js";
-import { normalizeBasePath } from "./http.js";
+import { defaultRecording, normalizeBasePath } from "./http.js";
 import type { SandboxCredentials, SandboxOptions } from "./types.js";
 import { VIDEODB_SEED, VideoDBEmulator } from "./videodb.js";
 
@@ -30,15 +31,22 @@ export type {
 } from "./types.js";
 export type { VideoDBEmulator } from "./videodb.js";
 
-export const DEFAULT_SANDBOX_CREDENTIALS: Readonly<SandboxCredentials> = Object.freeze({
-  videodbApiKey: "sandbox-videodb-key",
-  aiozToken: "sandbox-aioz-token",
-  aiozPublicKey: "sandbox-aioz-public",
-  aiozSecretKey: "sandbox-aioz-secret",
-  aistudiosApiKey: "sandbox-aistudios-key",
-  aistudiosAppId: "sandbox-app",
-  aistudiosUserKey: "sandbox-user-key",
-});
+/**
+ * Credentials made anew for each sandbox: fixed, published ones would let anything on the machine that
+ * finds the ports read or change what a user uploaded. The server gets them from `env()`.
+ */
+export function newSandboxCredentials(): SandboxCredentials {
+  const fresh = (name: string) => `sandbox-${name}-${randomBytes(12).toString("hex")}`;
+  return {
+    videodbApiKey: fresh("videodb-key"),
+    aiozToken: fresh("aioz-token"),
+    aiozPublicKey: fresh("aioz-public"),
+    aiozSecretKey: fresh("aioz-secret"),
+    aistudiosApiKey: fresh("aistudios-key"),
+    aistudiosAppId: fresh("app"),
+    aistudiosUserKey: fresh("user-key"),
+  };
+}
 
 /** What every sandbox starts with. */
 export const SANDBOX_SEED = {
@@ -70,7 +78,11 @@ function checkOptions(options: SandboxOptions): void {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   checkOptions(options);
-  const credentials: SandboxCredentials = { ...DEFAULT_SANDBOX_CREDENTIALS, ...options.credentials };
+  const credentials: SandboxCredentials = { ...newSandboxCredentials(), ...options.credentials };
+  const recording = {
+    limit: options.recording?.limit ?? defaultRecording.limit,
+    bodies: options.recording?.bodies ?? defaultRecording.bodies,
+  };
   const host = options.host ?? "127.0.0.1";
   const jobDurationMs = options.jobDurationMs ?? 3000;
   const failureRate = options.failureRate ?? 0;
@@ -81,6 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const videodb = new VideoDBEmulator({
     host,
     basePath: normalizeBasePath(options.basePaths?.videodb, ""),
+    recording,
     apiKey: credentials.videodbApiKey,
     jobDurationMs,
     failureRate,
@@ -91,6 +104,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const aioz = new AiozEmulator({
     host,
     basePath: normalizeBasePath(options.basePaths?.aioz, "/api"),
+    recording,
     storageDir,
     token: credentials.aiozToken,
     publicKey: credentials.aiozPublicKey,
@@ -101,6 +115,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const aistudios = new AiStudiosEmulator({
     host,
     basePath: normalizeBasePath(options.basePaths?.aistudios, ""),
+    recording,
     apiKey: credentials.aistudiosApiKey,
     appId: credentials.aistudiosAppId,
     userKey: credentials.aistudiosUserKey,

@@ -14,6 +14,11 @@ export interface LocalSandbox {
   sandbox: Sandbox;
   /** The server's environment, pointed at the sandbox. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The emulators' own origins: the only private addresses a `url` source may reach over HTTP, since every
+   * URL the sandbox hands out is on one of them.
+   */
+  privateUrlOrigins: string[];
   /** One line for stderr saying what the user is talking to. */
   banner: string;
 }
@@ -34,16 +39,18 @@ export function sandboxFailureRate(env: NodeJS.ProcessEnv): number {
 
 /**
  * Starts the three emulators on loopback and returns the environment that points all three providers at
- * them. Private URLs are allowed because every URL the sandbox hands out is on 127.0.0.1.
+ * them. Their credentials are new at every start (see `startSandbox`), and they keep a bounded record of
+ * the requests they received, without bodies: nothing a long-running sandbox serves piles up.
  */
 export async function startLocalSandbox(env: NodeJS.ProcessEnv): Promise<LocalSandbox> {
   const failureRate = sandboxFailureRate(env);
-  const sandbox = await startSandbox({ failureRate });
+  const sandbox = await startSandbox({ failureRate, recording: { limit: 200, bodies: false } });
   const kept = Object.fromEntries(Object.entries(env).filter(([name]) => !providerVariables.has(name)));
   const failures = failureRate > 0 ? `, ${Math.round(failureRate * 100)}% of jobs fail on purpose` : "";
   return {
     sandbox,
-    env: { ...kept, ...sandbox.env(), MEDIAGATE_ALLOW_PRIVATE_URLS: "1" },
+    env: { ...kept, ...sandbox.env() },
+    privateUrlOrigins: [sandbox.videodb.origin, sandbox.aioz.origin, sandbox.aistudios.origin],
     banner: `mediagate: SANDBOX — VideoDB, AIOZ Stream and AI Studios are local emulators on 127.0.0.1 (no accounts, nothing leaves this machine, state lasts until exit; jobs take a few seconds${failures}).`,
   };
 }

@@ -1,29 +1,36 @@
 // The sandbox's public types live here rather than in index.ts so that the emulator modules can use them
 // without importing the module that imports them.
 
+/** Each credential defaults to a random value made when the sandbox starts. */
 export interface SandboxCredentials {
-  /** VideoDB API key, sent as `x-access-token`. Default "sandbox-videodb-key". */
+  /** VideoDB API key, sent as `x-access-token`. */
   videodbApiKey: string;
-  /** AIOZ Stream token, sent as `Authorization: Bearer <token>`. Default "sandbox-aioz-token". */
+  /** AIOZ Stream token, sent as `Authorization: Bearer <token>`. */
   aiozToken: string;
-  /** AIOZ Stream `stream-public-key` header. Default "sandbox-aioz-public". */
+  /** AIOZ Stream `stream-public-key` header. */
   aiozPublicKey: string;
-  /** AIOZ Stream `stream-secret-key` header. Default "sandbox-aioz-secret". */
+  /** AIOZ Stream `stream-secret-key` header. */
   aiozSecretKey: string;
-  /** AI Studios API key, sent raw as `Authorization: <key>` (no "Bearer"). Default "sandbox-aistudios-key". */
+  /** AI Studios API key, sent raw as `Authorization: <key>` (no "Bearer"). */
   aistudiosApiKey: string;
-  /** AI Studios app id for the token exchange. Default "sandbox-app". */
+  /** AI Studios app id for the token exchange. */
   aistudiosAppId: string;
-  /** AI Studios user key, exchanged at `POST /api/odin/v3/auth/token`. Default "sandbox-user-key". */
+  /** AI Studios user key, exchanged at `POST /api/odin/v3/auth/token`. */
   aistudiosUserKey: string;
 }
 
 export type VideoDBAsyncShape = "data" | "response";
 
 export interface SandboxOptions {
-  /** Interface the three servers listen on. Default "127.0.0.1". */
+  /** Interface the three servers listen on. */
   host?: string;
+  /** Fixed credentials instead of random ones (each one given replaces its random value). */
   credentials?: Partial<SandboxCredentials>;
+  /**
+   * What each emulator keeps of the requests it receives: the last `limit` (default 1000), with their
+   * bodies unless `bodies` is false (default true).
+   */
+  recording?: { limit?: number; bodies?: boolean };
   /** Path prefix every API route is served under. Defaults: videodb "", aioz "/api", aistudios "". */
   basePaths?: { videodb?: string; aioz?: string; aistudios?: string };
   /** How long a VideoDB generation or an AIOZ transcode stays processing. Default 3000. */
@@ -33,8 +40,9 @@ export interface SandboxOptions {
   /** Where uploaded parts are written. Default: a fresh directory under os.tmpdir(), removed on close. */
   storageDir?: string;
   /**
-   * VideoDB `POST /audio/{id}/generate_url` answers the older `data: {signed_url}` shape instead of
-   * `data: {stream_url}`. Default false. Also switchable at run time: `sandbox.videodb.legacyAudioUrl`.
+   * VideoDB `POST /audio/{id}/generate_url` answers `data: {signed_url}` alone (what the SDKs read) instead of
+   * `data: {signed_url, stream_url}` (the documents show `stream_url`). Default false. Also switchable at run
+   * time: `sandbox.videodb.legacyAudioUrl`.
    */
   videodbLegacyAudioUrl?: boolean;
   /**

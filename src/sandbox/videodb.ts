@@ -49,6 +49,9 @@ interface Video {
 type Audio = Video;
 
 interface Collection {
+  name: string;
+  description: string;
+  createdAt: string;
   videos: Video[];
   audios: Audio[];
 }
@@ -116,6 +119,14 @@ function parseTimeline(value: unknown, length: number): Array<[number, number]> 
   });
 }
 
+/**
+ * `openapi.yaml` `components.schemas.Video` and `Audio` also have a size (and a video a description); the
+ * sandbox keeps no file for its samples, so the size is what an encoding at `bitsPerSecond` would weigh.
+ */
+function sizeAt(item: Video | Audio, bitsPerSecond: number): number {
+  return Math.round((Number(item.length) * bitsPerSecond) / 8);
+}
+
 /** One short beep a second: audible enough to tell a player works, quiet enough to leave running. */
 function metronome(lengthSec: number): Tone[] {
   const tones: Tone[] = [];
@@ -129,7 +140,7 @@ function metronome(lengthSec: number): Tone[] {
 }
 
 export class VideoDBEmulator extends HttpEmulator {
-  /** Answer `generate_url` with the older `data: {signed_url}` shape. */
+  /** Answer `generate_url` with `data: {signed_url}` alone, without the `stream_url` the documents show beside it. */
   legacyAudioUrl: boolean;
   /** Shape of a finished async response: `data: <video>` or `response: {success, data: <video>}`. */
   asyncShape: VideoDBAsyncShape;
@@ -159,6 +170,9 @@ export class VideoDBEmulator extends HttpEmulator {
     const [video1 = "", video2 = ""] = VIDEODB_SEED.videoIds;
     const [audio1 = "", audio2 = ""] = VIDEODB_SEED.audioIds;
     this.collections.set(collection_id, {
+      name: "Default Collection",
+      description: "The mediagate sandbox's sample media",
+      createdAt: new Date().toISOString(),
       videos: [
         { id: video1, collection_id, name: "Sandbox sample: city timelapse", length: "123.4" },
         { id: video2, collection_id, name: "Sandbox sample: product walkthrough", length: 48.5 },
@@ -195,9 +209,11 @@ export class VideoDBEmulator extends HttpEmulator {
       handle,
     });
     return [
+      { method: "GET", path: "/collection/:collection_id", handle: (ctx) => this.getCollection(ctx) },
       { method: "GET", path: "/video/", handle: (ctx) => this.listVideos(ctx) },
       { method: "GET", path: "/audio/", handle: (ctx) => this.listAudios(ctx) },
       { method: "GET", path: "/video/:video_id", handle: (ctx) => this.getVideo(ctx) },
+      { method: "GET", path: "/audio/:audio_id", handle: (ctx) => this.getAudio(ctx) },
       { method: "POST", path: "/video/:video_id/stream/", handle: (ctx) => this.generateStream(ctx) },
       { method: "POST", path: "/audio/:audio_id/generate_url", handle: (ctx) => this.generateAudioUrl(ctx) },
       {
@@ -256,10 +272,31 @@ export class VideoDBEmulator extends HttpEmulator {
 
   private videoObject(video: Video): Record<string, unknown> {
     return {
+      description: "",
+      size: sizeAt(video, 1_000_000),
       ...video,
       ...this.streamUrls(video, [[0, Number(video.length)]]),
       thumbnail_url: `${this.origin}/sandbox/videodb/thumbnail/${video.id}.svg`,
     };
+  }
+
+  /**
+   * The first request of both SDKs (video-db/videodb-python `videodb/client.py` `get_collection`,
+   * video-db/videodb-node `src/core/connection.ts` `getCollection`), answered as `openapi.yaml`
+   * `components.schemas.Collection`; the SDKs read id, name, description and is_public.
+   */
+  private getCollection(ctx: RequestContext): Reply {
+    const id = ctx.params.collection_id ?? "";
+    const collection = this.collections.get(id);
+    if (!collection) throw new HttpError(404, `Collection ${id} not found`);
+    return this.ok({
+      id,
+      name: collection.name,
+      description: collection.description,
+      is_public: false,
+      owner: "u-sandbox",
+      created_at: collection.createdAt,
+    });
   }
 
   private listVideos(ctx: RequestContext): Reply {
@@ -269,7 +306,20 @@ export class VideoDBEmulator extends HttpEmulator {
 
   private listAudios(ctx: RequestContext): Reply {
     const collection = this.collection(ctx.query.collection_id);
-    return this.ok({ audios: collection.audios.map((audio) => ({ ...audio })) });
+    return this.ok({ audios: collection.audios.map((audio) => this.audioObject(audio)) });
+  }
+
+  private audioObject(audio: Audio): Record<string, unknown> {
+    return { size: sizeAt(audio, 128_000), ...audio };
+  }
+
+  /** `collection.getAudio(id)` in both SDKs, before `generate_url`; `openapi.yaml` `/audio/{audio_id}`. */
+  private getAudio(ctx: RequestContext): Reply {
+    const audio = this.findAudio(ctx.params.audio_id);
+    if (ctx.query.collection_id !== undefined && ctx.query.collection_id !== audio.collection_id) {
+      throw new HttpError(404, `Audio ${audio.id} not found in collection ${ctx.query.collection_id}`);
+    }
+    return this.ok(this.audioObject(audio));
   }
 
   private getVideo(ctx: RequestContext): Reply {
@@ -317,7 +367,9 @@ export class VideoDBEmulator extends HttpEmulator {
     const format = optionalEnum(body, "format", AUDIO_FORMATS) ?? "mp3";
     const quality = optionalEnum(body, "quality", QUALITIES) ?? "high";
     const url = `${this.origin}/sandbox/videodb/audio/${audio.id}/${quality}.${format}`;
-    return this.ok(this.legacyAudioUrl ? { signed_url: url } : { stream_url: url });
+    // Both SDKs read data.signed_url (video-db/videodb-python `videodb/audio.py`, video-db/videodb-node
+    // `src/core/audio.ts`); `openapi.yaml` and the seed document show data.stream_url.
+    return this.ok(this.legacyAudioUrl ? { signed_url: url } : { signed_url: url, stream_url: url });
   }
 
   private generateVideo(ctx: RequestContext): Reply {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ProviderClient } from "../client/provider-client.js";
+import type { RootList } from "../files/roots.js";
 import type { Job } from "../jobs/job.js";
 import type { ClientLog } from "../log.js";
 import type { ProviderId, Route, RuntimeConfig, StreamBody, ToolsetId } from "../types.js";
@@ -27,6 +28,14 @@ export interface ToolContext {
   /** When the call began, in ms since the epoch: a wait after a slow start still ends within the call's bound. */
   startedAt: number;
   config: RuntimeConfig;
+  /**
+   * The directories local files may be read from, for `readableFile` (src/files/roots.ts): the client's
+   * MCP roots when it shares any, else MEDIAGATE_FILE_ROOTS, else over stdio the working directory.
+   * Never empty: when no folder is allowed it rejects with a `file_access` error that names `field`
+   * (default "file_path") and says how to allow one. Call it when a file is about to be read, before
+   * any provider request.
+   */
+  fileRoots(field?: string): Promise<RootList>;
   /** The configured provider's client; throws a clear "not configured" error otherwise. */
   client(provider: ProviderId): ProviderClient;
   /** How the provider's jobs are polled; throws when it has none. */
@@ -108,6 +117,17 @@ interface OperationBase<I extends z.ZodObject, O extends z.ZodObject> {
    * `JobTool` where starting is more than that (an upload's parts follow in the background).
    */
   startsJob?: true | JobTool;
+  /**
+   * The MCP Apps view a host shows beside the result (`_meta.ui.resourceUri` on the tool); none by default.
+   * `"player"` plays, lists or follows the media the result holds (src/player).
+   */
+  ui?: "player";
+  /**
+   * The kind of media the result holds, or the finished job's result: what the view plays it as. Absent
+   * where the tool cannot know before the answer (a job polled by id, an upload of any type): the view then
+   * reads the result's own `media_type`.
+   */
+  media?: "video" | "audio" | "image";
   /** One line for a human, shown before the JSON. */
   summary: (result: z.output<O>) => string;
 }

@@ -1,14 +1,19 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  CallToolResult,
+  ListToolsResult,
+  ServerNotification,
+  ServerRequest,
+} from "@modelcontextprotocol/sdk/types.js";
 import { cancelledError, MediagateError } from "../errors.js";
 import { routeLogs } from "../log.js";
-import { playerToolMeta } from "../player/resource.js";
+import { toolMeta } from "../player/resource.js";
 import type { ProviderId, ToolsetId } from "../types.js";
 import { runOperation } from "./execute.js";
 import type { Operation, ToolContext } from "./operation.js";
 import { errorResult, successResult } from "./result.js";
-import { type ListedTool, serveToolList } from "./tool-list.js";
+import { listedTool, serveToolList } from "./tool-list.js";
 
 export interface Selection {
   configured: ReadonlySet<ProviderId>;
@@ -78,7 +83,7 @@ export function toolDefinition(operation: Operation) {
     inputSchema: operation.input,
     outputSchema: operation.output,
     annotations: { title: operation.title, ...operation.annotations },
-    ...playerToolMeta(operation.name),
+    ...toolMeta(operation),
   };
 }
 
@@ -92,30 +97,39 @@ export const taskExecution = { taskSupport: "optional" } as const;
 /** What the SDK's registerTool gives every other tool (@modelcontextprotocol/sdk `server/mcp.js`). */
 const plainExecution = { taskSupport: "forbidden" } as const;
 
-/** Registers operations as MCP tools: one generic handler for all of them. */
+/**
+ * The tools/list answer for these operations, as the SDK would write it but with compact schemas: made
+ * once, with the runtime. Task-capable tools are the job-starting ones (src/tasks registers exactly those).
+ */
+export function listTools(operations: readonly Operation[]): ListToolsResult["tools"] {
+  return operations.map((operation) =>
+    listedTool({
+      name: operation.name,
+      ...toolDefinition(operation),
+      execution: operation.startsJob ? taskExecution : plainExecution,
+    }),
+  );
+}
+
+/** Registers operations as MCP tools: one generic handler for all of them; tools/list answers `listing`. */
 export function registerOperations(
   server: McpServer,
   operations: readonly Operation[],
+  listing: ListToolsResult["tools"],
   makeContext: ContextFactory,
   secrets: readonly string[],
   tasks?: TaskRegistrar,
 ): void {
-  const listed: ListedTool[] = [];
   for (const operation of operations) {
-    const definition = toolDefinition(operation);
-    if (tasks?.register(server, operation)) {
-      listed.push({ name: operation.name, ...definition, execution: taskExecution });
-      continue;
-    }
+    if (tasks?.register(server, operation)) continue;
     // Registered without its output schema, which tools/list still lists (see tool-list.ts): the SDK
-    // would otherwise parse every result against it with zod again, the costliest step of a call (about
-    // 18 µs of its CPU in profiles). Results are built from the operation's own mapping, and the test
-    // suite checks each tool's results against the listed schema (test/output-schemas.test.ts).
-    const { outputSchema: _listedOnly, ...registered } = definition;
+    // would otherwise parse every result against it with zod again, the costliest step of a call
+    // (bench/README.md). Results are built from the operation's own mapping, and the test suite checks
+    // each tool's results against the listed schema (test/output-schemas.test.ts).
+    const { outputSchema: _listedOnly, ...registered } = toolDefinition(operation);
     server.registerTool(operation.name, registered, (args: Record<string, unknown>, extra) =>
       callOperation(operation, args, makeContext(extra), secrets),
     );
-    listed.push({ name: operation.name, ...definition, execution: plainExecution });
   }
-  serveToolList(server, operations, listed);
+  serveToolList(server, listing);
 }

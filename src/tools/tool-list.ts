@@ -1,7 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema, type ListToolsResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { type ZodObject, z } from "zod";
-import type { Operation } from "./operation.js";
 
 type Schema = Record<string, unknown>;
 
@@ -65,7 +64,7 @@ function listedSchema(schema: ZodObject, io: "input" | "output") {
 }
 
 /** One tool as tools/list shows it, its fields in the order the SDK writes them. */
-function listedTool(tool: ListedTool): Tool {
+export function listedTool(tool: ListedTool): Tool {
   return {
     name: tool.name,
     title: tool.title,
@@ -78,26 +77,13 @@ function listedTool(tool: ListedTool): Tool {
   } as Tool;
 }
 
-/** Listings by operation list: the same tools give the same listing for the life of the process. */
-const listings = new WeakMap<readonly Operation[], ListToolsResult["tools"]>();
-
 /**
- * Answers tools/list from the tools' own definitions, through the SDK's public request handler, with a
- * listing made once per process and compact schemas. The SDK converts every zod schema again on each
- * tools/list, and stateless HTTP builds a server for every request. Call after every tool is registered
- * on `server` (registering one installs the SDK's own handler, which this one replaces).
+ * Answers tools/list with `listing` (made once per process: see `listTools`), through the SDK's public
+ * request handler. The SDK converts every zod schema again on each tools/list, and stateless HTTP builds a
+ * server for every request. Call after every tool is registered on `server` (registering one installs the
+ * SDK's own handler, which this one replaces).
  */
-export function serveToolList(
-  server: McpServer,
-  operations: readonly Operation[],
-  tools: readonly ListedTool[],
-): void {
-  server.server.setRequestHandler(ListToolsRequestSchema, () => {
-    let listing = listings.get(operations);
-    if (!listing) {
-      listing = tools.map(listedTool);
-      listings.set(operations, listing);
-    }
-    return { tools: listing };
-  });
+export function serveToolList(server: McpServer, listing: ListToolsResult["tools"]): void {
+  const answer = { tools: listing };
+  server.server.setRequestHandler(ListToolsRequestSchema, () => answer);
 }

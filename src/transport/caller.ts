@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import type { TokenHolder } from "./oauth/access-token.js";
 
 /**
  * Who sent a request, as far as the HTTP layer can tell: the one thing a stateless server can match a
@@ -8,8 +8,8 @@ import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
  * proxy every caller has the proxy's.
  */
 export type Caller =
-  /** A verified access token: its subject and the client it was issued to. */
-  | { kind: "subject"; subject: string; clientId: string }
+  /** A verified access token: its subject and the client it was issued to (either may be missing). */
+  | { kind: "subject"; subject: string | undefined; clientId: string | undefined }
   /** A bearer token: the configured `MEDIAGATE_HTTP_TOKEN`, or any one on a server that checks none. */
   | { kind: "bearer"; token: string }
   /**
@@ -20,16 +20,12 @@ export type Caller =
   | { kind: "anonymous" };
 
 /**
- * The caller of a request that passed authentication: the verified token's subject where an access token
- * was checked (`req.auth`, where the SDK's `requireBearerAuth` puts it, with the subject in `extra.sub`),
- * else the bearer token itself. A client that sends a bearer token is told apart by it even where none is
- * required: the token only narrows whose calls its cancellations can reach.
+ * The caller of a request that passed authentication: the holder of a verified access token, when the
+ * request brought one, else the bearer token itself. A client that sends a bearer token is told apart by
+ * it even where none is required: the token only narrows whose calls its cancellations can reach.
  */
-export function callerOf(req: IncomingMessage & { auth?: AuthInfo }): Caller {
-  const subject = req.auth?.extra?.sub;
-  if (req.auth && typeof subject === "string") {
-    return { kind: "subject", subject, clientId: req.auth.clientId };
-  }
+export function callerOf(req: IncomingMessage, holder?: TokenHolder): Caller {
+  if (holder) return { kind: "subject", subject: holder.subject, clientId: holder.clientId };
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? "");
   return match?.[1] ? { kind: "bearer", token: match[1] } : { kind: "anonymous" };
 }
@@ -38,7 +34,7 @@ export function callerOf(req: IncomingMessage & { auth?: AuthInfo }): Caller {
 export function callerKey(caller: Caller): string {
   switch (caller.kind) {
     case "subject":
-      return `subject:${JSON.stringify([caller.subject, caller.clientId])}`;
+      return `subject:${JSON.stringify([caller.subject ?? null, caller.clientId ?? null])}`;
     case "bearer":
       return `bearer:${createHash("sha256").update(caller.token, "utf8").digest("base64url")}`;
     case "anonymous":

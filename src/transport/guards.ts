@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { MediagateError } from "../errors.js";
 import { hostnameOf, isLoopbackHost } from "./loopback.js";
+import type { OAuthSettings } from "./oauth/settings.js";
 
 /**
  * What stands between the network and an MCP server: the bind check, Host and Origin against DNS
@@ -35,12 +36,26 @@ export function jsonRpcError(code: number, message: string, id: RequestId | null
   return { jsonrpc: "2.0", error: { code, message }, id };
 }
 
-/** Refuses, before anything starts, to serve other machines without a bearer token. */
-export function assertSafeBind(host: string, token: string | undefined): void {
-  if (!isLoopbackHost(host) && !token) {
+/**
+ * Refuses, before anything starts, to serve other machines with no way to tell callers apart, or, with
+ * OAuth, to name the protected resource by an address no client can reach (`http://0.0.0.0:…`).
+ */
+export function assertSafeBind(
+  host: string,
+  token: string | undefined,
+  oauth?: Pick<OAuthSettings, "publicUrl"> | undefined,
+): void {
+  if (isLoopbackHost(host)) return;
+  if (!oauth && !token) {
     throw new MediagateError(
       "invalid_input",
-      `--host ${host} is reachable from other machines: set MEDIAGATE_HTTP_TOKEN (every client must then send it), or bind to 127.0.0.1`,
+      `--host ${host} is reachable from other machines: set MEDIAGATE_OAUTH_ISSUER (OAuth, what claude.ai and other hosts use) or MEDIAGATE_HTTP_TOKEN (every client must then send it), or bind to 127.0.0.1`,
+    );
+  }
+  if (oauth && !oauth.publicUrl) {
+    throw new MediagateError(
+      "invalid_input",
+      `--host ${host} with MEDIAGATE_OAUTH_ISSUER needs MEDIAGATE_PUBLIC_URL, the https:// origin clients reach mediagate at (e.g. https://media.example.com)`,
     );
   }
 }
@@ -49,9 +64,14 @@ export function assertSafeBind(host: string, token: string | undefined): void {
 export interface LoopbackIdentity {
   hostnames: readonly string[];
   port: number;
+  /** `MEDIAGATE_PUBLIC_URL`'s origin, where a reverse proxy on this machine serves it under that name. */
+  publicOrigin?: string;
 }
 
-/** Whether an `Origin` is a page of this very server: http, one of its host names, and its port. */
+/**
+ * Whether an `Origin` is a page of this very server: http, one of its host names, and its port; or the
+ * public URL's origin it is served under.
+ */
 function isOwnOrigin(origin: string, local: LoopbackIdentity): boolean {
   let url: URL;
   try {
@@ -59,6 +79,7 @@ function isOwnOrigin(origin: string, local: LoopbackIdentity): boolean {
   } catch {
     return false;
   }
+  if (url.origin === local.publicOrigin) return true;
   const port = url.port === "" ? 80 : Number(url.port);
   return (
     url.protocol === "http:" && local.hostnames.includes(url.hostname.toLowerCase()) && port === local.port

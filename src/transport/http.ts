@@ -1,5 +1,6 @@
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { log } from "../log.js";
 import { callerKey, callerOf } from "./caller.js";
@@ -14,8 +15,15 @@ import {
   readBody,
   refuseTooLarge,
   sendJson,
+  tokenMatches,
 } from "./guards.js";
 import { isLoopbackHost, loopbackHostnames } from "./loopback.js";
+import type { TokenHolder } from "./oauth/access-token.js";
+import type { Access, ResourceServer } from "./oauth/resource-server.js";
+import type { OAuthSettings } from "./oauth/settings.js";
+
+/** A JSON-RPC message as it arrived, before the SDK has checked it. */
+type RawMessage = { method?: unknown; params?: unknown };
 
 /** How long in-flight calls may run after the first SIGINT/SIGTERM before they are cancelled. */
 export const defaultShutdownGraceMs = 10_000;
@@ -27,10 +35,20 @@ export interface HttpServerOptions {
   port: number;
   /** `MEDIAGATE_HTTP_TOKEN`: when set, `/mcp` requires `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /**
+   * `MEDIAGATE_OAUTH_ISSUER` and the rest: when set, `/mcp` requires an access token from that issuer (or
+   * the static token, when set too), and the protected-resource metadata is served.
+   */
+  oauth?: OAuthSettings | undefined;
   /** Largest request body on /mcp, in bytes. Default 4 MiB. */
   maxBodyBytes?: number;
-  /** A fresh MCP server for one HTTP request (stateless: the runtime behind it is shared). */
-  createServer: () => McpServer;
+  /**
+   * A fresh MCP server for one HTTP request (stateless: the runtime behind it is shared), with the tools
+   * the caller may call: `read`, a token with only the read scope, gets the read-only ones.
+   */
+  createServer: (access: Access) => McpServer;
+  /** Whether a tool changes nothing (its readOnlyHint); undefined for a name that is no tool. */
+  toolIsReadOnly?: (name: string) => boolean | undefined;
   /** Extra fields for `GET /healthz`. */
   health?: () => Record<string, unknown>;
 }
@@ -54,16 +72,38 @@ export interface RunningHttpServer {
  * notifications first, then the result).
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const { host, token } = options;
+  const { host, token, oauth } = options;
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-  assertSafeBind(host, token);
+  assertSafeBind(host, token, oauth);
+  // Loaded only with OAuth: jose and the discovery code are nothing a token-only or local server needs.
+  const resourceServerModule = oauth ? await import("./oauth/resource-server.js") : undefined;
+  let resourceServer: ResourceServer | undefined;
   const loopback = isLoopbackHost(host);
-  // Known once bound (port 0 picks one); no request is served before.
+  // Behind a reverse proxy on the same machine, requests name the public host: the deployment's own name,
+  // which no rebinding page can take. Known once bound (port 0 picks one); no request is served before.
   let local: LoopbackIdentity | undefined;
   const exchanges = new Exchanges();
   let closing = false;
 
-  async function handleMcpPost(req: IncomingMessage, res: ServerResponse) {
+  /** Sends a refused token's answer, with the challenge that tells the client what to do. */
+  function refuse(
+    res: ServerResponse,
+    verdict: { status: number; headers: Record<string, string>; error: string; description: string },
+  ) {
+    sendJson(
+      res,
+      verdict.status,
+      { error: verdict.error, error_description: verdict.description },
+      verdict.headers,
+    );
+  }
+
+  async function handleMcpPost(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: TokenHolder | undefined,
+    access: Access,
+  ) {
     const body = await readBody(req, maxBodyBytes);
     if (body.kind === "aborted") {
       res.destroy();
@@ -80,8 +120,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendJson(res, 400, jsonRpcError(-32700, "Parse error: the body is not valid JSON"));
       return;
     }
-    // Cancellations and the calls they name are matched within one caller, once the SDK accepts them.
-    const exchange = exchanges.start(options.createServer(), callerKey(callerOf(req)));
+    const label = caller && resourceServerModule ? resourceServerModule.holderLabel(caller) : undefined;
+    const messages = (Array.isArray(parsed) ? parsed : [parsed]).filter(
+      (message): message is RawMessage => typeof message === "object" && message !== null,
+    );
+    for (const message of messages) {
+      if (message.method !== "tools/call") continue;
+      const name = (message.params as { name?: unknown } | undefined)?.name;
+      if (typeof name !== "string") continue;
+      if (access === "read" && resourceServer && options.toolIsReadOnly?.(name) === false) {
+        // Refused before any server exists for the request: nothing reaches a provider.
+        const { writeScope } = resourceServer.settings;
+        // The tool name is the sender's: in the fields, which are JSON-escaped, never in the message.
+        log("info", `refused a call: the token lacks ${writeScope}`, { tool: name, caller: label });
+        refuse(res, resourceServer.insufficientScope(writeScope, `${name} needs the ${writeScope} scope`));
+        return;
+      }
+      if (label) log("info", "tools/call", { tool: name, caller: label });
+    }
+    // What is per caller (a cancellation finds only its own caller's calls, once the SDK accepts it) is
+    // keyed by the token's subject or the bearer token, never by the address many share behind a proxy.
+    const exchange = exchanges.start(options.createServer(access), callerKey(callerOf(req, caller)));
     const { server, transport } = exchange;
     res.on("close", () => exchanges.finish(exchange));
     try {
@@ -111,11 +170,51 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendJson(res, 200, { status: "ok", ...options.health?.() });
       return;
     }
+    if (
+      resourceServer &&
+      (path === "/.well-known/oauth-protected-resource" ||
+        path === "/.well-known/oauth-protected-resource/mcp")
+    ) {
+      // Public, and read by browser-based clients from their own origin.
+      const cors = { "access-control-allow-origin": "*", "access-control-allow-methods": "GET, OPTIONS" };
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, { ...cors, "access-control-allow-headers": "mcp-protocol-version" }).end();
+        return;
+      }
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        sendJson(res, 405, { error: "method not allowed" }, { allow: "GET, HEAD, OPTIONS" });
+        return;
+      }
+      sendJson(res, 200, resourceServer.metadata(), { ...cors, "cache-control": "max-age=3600" });
+      return;
+    }
     if (path !== "/mcp") {
       sendJson(res, 404, { error: `not found: the MCP endpoint is /mcp` });
       return;
     }
-    if (!checkBearer(req, res, token)) return;
+    let caller: TokenHolder | undefined;
+    let access: Access = "write";
+    if (oauth) {
+      if (!resourceServer) {
+        // Never open for lack of a checker: the resource's name waits for the bound address.
+        sendJson(res, 503, jsonRpcError(-32000, "mediagate is starting"), { "retry-after": "1" });
+        return;
+      }
+      // The static token still serves machine clients; anyone else brings an access token.
+      if (token === undefined || !tokenMatches(req.headers.authorization, token)) {
+        const verdict = await resourceServer.authenticate(req.headers.authorization);
+        if (!verdict.ok) {
+          if (verdict.status === 503) log("error", `cannot check access tokens: ${verdict.description}`);
+          else if (verdict.error !== "unauthorized") {
+            log("info", `refused a request: ${verdict.description}`, { peer: req.socket.remoteAddress });
+          }
+          refuse(res, verdict);
+          return;
+        }
+        ({ caller, access } = verdict);
+        (req as IncomingMessage & { auth?: AuthInfo }).auth = resourceServer.authInfo(verdict.token, caller);
+      }
+    } else if (!checkBearer(req, res, token)) return;
     if (req.method !== "POST") {
       // Stateless: no standalone SSE stream to GET and no session to DELETE.
       sendJson(res, 405, jsonRpcError(-32000, "Method not allowed: this stateless server takes POST only"), {
@@ -123,7 +222,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       });
       return;
     }
-    await handleMcpPost(req, res);
+    await handleMcpPost(req, res, caller, access);
   }
 
   const httpServer = createNodeServer((req, res) => {
@@ -148,8 +247,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
   const address = httpServer.address() as AddressInfo;
-  if (loopback) local = { hostnames: loopbackHostnames(host), port: address.port };
+  if (loopback) {
+    const publicUrl = oauth?.publicUrl ? new URL(oauth.publicUrl) : undefined;
+    local = {
+      hostnames: [...loopbackHostnames(host), ...(publicUrl ? [publicUrl.hostname] : [])],
+      port: address.port,
+      ...(publicUrl ? { publicOrigin: publicUrl.origin } : {}),
+    };
+  }
   const urlHost = address.family === "IPv6" || host.includes(":") ? `[${address.address}]` : host;
+  if (oauth && resourceServerModule) {
+    resourceServer = new resourceServerModule.ResourceServer(
+      oauth,
+      oauth.publicUrl ?? `http://${urlHost}:${address.port}`,
+    );
+    if (!loopback && !resourceServer.resource.startsWith("https:")) {
+      log(
+        "warn",
+        `MEDIAGATE_PUBLIC_URL is not https://: access tokens would cross the network in the clear; put TLS in front`,
+      );
+    }
+    const warming = resourceServer;
+    warming.warm().then(
+      () => log("info", `OAuth: accepting access tokens from ${oauth.issuer} for ${warming.resource}`),
+      (error: unknown) =>
+        log(
+          "warn",
+          `OAuth: ${error instanceof Error ? error.message : String(error)} (tried again on the next request)`,
+        ),
+    );
+  }
 
   const cancelInFlight = () => {
     void exchanges.abandonAll();

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 
 export const cliPath = path.resolve(import.meta.dirname, "../../dist/cli.js");
@@ -86,9 +87,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const client = new Client({ name: "mediagate-test", version: "1.0.0" });
   await client.connect(transport);
-  // As hosts do; the SDK's client then checks every result's structuredContent against the listed
-  // outputSchema (with Ajv), so every call in the suite is also a check of the tool's output schema.
-  await client.listTools();
+  // As hosts do: the SDK's client then checks each successful result against the listed outputSchema too.
+  await listedToolsOf(client);
   const transcript: string[] = [];
   return {
     sandbox,
@@ -110,7 +110,53 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Calls a tool through the SDK's client and reads its result as a user would; the text joins `transcript`. */
+const validator = new AjvJsonSchemaValidator();
+const listedTools = new WeakMap<Client, Promise<Map<string, Tool>>>();
+
+/** The tools a client's server lists, asked once per client. */
+export function listedToolsOf(client: Client): Promise<Map<string, Tool>> {
+  let tools = listedTools.get(client);
+  if (!tools) {
+    tools = client.listTools().then(({ tools }) => new Map(tools.map((tool) => [tool.name, tool])));
+    listedTools.set(client, tools);
+  }
+  return tools;
+}
+
+/**
+ * The one place every result the suite sees is checked against what tools/list promised: a success
+ * (a finished result, a processing job, an upload part) carries structuredContent valid against the tool's
+ * outputSchema and the same JSON in its text; an error carries text only. A tool the server does not list
+ * (a filtered toolset) is refused by the server, and its error is checked the same way.
+ */
+export async function checkAgainstListedSchema(
+  client: Client,
+  name: string,
+  result: CallToolResult,
+): Promise<void> {
+  const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
+  if (result.isError === true) {
+    if (result.structuredContent !== undefined) {
+      throw new Error(`${name}: an error result carries structuredContent: ${text}`);
+    }
+    return;
+  }
+  const tool = (await listedToolsOf(client)).get(name);
+  if (!tool) throw new Error(`${name}: a successful result from a tool tools/list does not show`);
+  if (!tool.outputSchema) throw new Error(`${name}: lists no outputSchema`);
+  const check = validator.getValidator(tool.outputSchema)(result.structuredContent);
+  if (!check.valid)
+    throw new Error(`${name}: structuredContent does not match its outputSchema: ${check.errorMessage}`);
+  const json = text.slice(text.indexOf("\n") + 1);
+  if (JSON.stringify(JSON.parse(json)) !== JSON.stringify(result.structuredContent)) {
+    throw new Error(`${name}: the text does not carry the structuredContent's JSON`);
+  }
+}
+
+/**
+ * Calls a tool through the SDK's client and reads its result as a user would; the text joins `transcript`,
+ * and the result is checked against the tool's listed output schema (`checkAgainstListedSchema`).
+ */
 export async function callTool(
   client: Client,
   transcript: string[],
@@ -119,6 +165,7 @@ export async function callTool(
   options?: Parameters<Client["callTool"]>[2],
 ): Promise<ToolOutcome> {
   const result = (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+  await checkAgainstListedSchema(client, name, result);
   const text = result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
   transcript.push(text, JSON.stringify(result.structuredContent ?? {}));
   return {

@@ -9,7 +9,7 @@ import { loadSettings } from "../../src/config.js";
 import { configureLog } from "../../src/log.js";
 import { type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 import { createRuntime, createServer } from "../../src/server.js";
-import { callTool, type Harness, testBasePaths } from "./harness.js";
+import { callTool, type Harness, listedToolsOf, testBasePaths } from "./harness.js";
 
 export interface InProcessOptions {
   sandbox?: SandboxOptions;
@@ -19,6 +19,12 @@ export interface InProcessOptions {
   args?: string[];
   /** Start the server without the sandbox's credentials. */
   withoutCredentials?: boolean;
+  /** The client to connect, for one with capabilities of its own (roots); default a plain SDK Client. */
+  client?: Client;
+  /** Configure the server as `--http` configures it (what it refuses to serve others). Default false. */
+  http?: boolean;
+  /** Private origins `url` sources may reach over HTTP, as `--sandbox` passes its emulators'. */
+  privateUrlOrigins?: string[];
 }
 
 /** The same surface as the process harness, less what only a process has (its stderr). */
@@ -49,15 +55,22 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     options: { toolsets: { type: "string" }, "read-only": { type: "boolean" } },
     strict: true,
   });
-  const settings = await loadSettings(env, { toolsets: values.toolsets, readOnly: values["read-only"] });
+  const settings = await loadSettings(env, {
+    toolsets: values.toolsets,
+    readOnly: values["read-only"],
+    ...(options.http ? { http: true } : {}),
+    ...(options.privateUrlOrigins ? { privateUrlOrigins: options.privateUrlOrigins } : {}),
+  });
   for (const secret of settings.secrets) knownSecrets.add(secret);
   // Log lines would land in the test runner's output; the process tests check them on a real stderr.
   configureLog(env.MEDIAGATE_LOG_LEVEL ?? "silent", [...knownSecrets]);
   const server = createServer(createRuntime(settings));
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
-  const client = new Client({ name: "mediagate-test", version: "1.0.0" });
+  const client = options.client ?? new Client({ name: "mediagate-test", version: "1.0.0" });
   await client.connect(clientTransport);
+  // As hosts do: the SDK's client then checks each successful result against the listed outputSchema too.
+  await listedToolsOf(client);
   const transcript: string[] = [];
   return {
     sandbox,
@@ -79,20 +92,28 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   };
 }
 
+/** Fixed values for the other credential sets, so tests can name what must arrive. */
+export const alternativeCredentials = {
+  aiozPublicKey: "sandbox-aioz-public",
+  aiozSecretKey: "sandbox-aioz-secret",
+  aistudiosAppId: "sandbox-app",
+  aistudiosUserKey: "sandbox-user-key",
+} as const;
+
 /**
  * The sandbox with each provider's other way of authenticating (AIOZ's key pair, AI Studios' app id and
  * user key), and every job failing, so failed jobs can be checked too.
  */
 export function startWithAlternativeCredentials(): Promise<InProcessHarness> {
   return startInProcess({
-    sandbox: { jobDurationMs: 100, failureRate: 1 },
+    sandbox: { jobDurationMs: 100, failureRate: 1, credentials: alternativeCredentials },
     env: {
       AIOZ_STREAM_TOKEN: "",
-      AIOZ_STREAM_PUBLIC_KEY: "sandbox-aioz-public",
-      AIOZ_STREAM_SECRET_KEY: "sandbox-aioz-secret",
+      AIOZ_STREAM_PUBLIC_KEY: alternativeCredentials.aiozPublicKey,
+      AIOZ_STREAM_SECRET_KEY: alternativeCredentials.aiozSecretKey,
       AISTUDIOS_API_KEY: "",
-      AISTUDIOS_APP_ID: "sandbox-app",
-      AISTUDIOS_USER_KEY: "sandbox-user-key",
+      AISTUDIOS_APP_ID: alternativeCredentials.aistudiosAppId,
+      AISTUDIOS_USER_KEY: alternativeCredentials.aistudiosUserKey,
     },
   });
 }

@@ -154,12 +154,12 @@ describe("AIOZ Stream tools", () => {
     assert.ok(outcome.text.includes(String(audio?.hls_url)));
   });
 
-  it("aioz_list_audio reads the list under data.media (newer SDKs) as well as data.videos", async () => {
+  it("aioz_list_audio reads the list under data.videos (the seed document's name) as well as data.media", async () => {
     h.sandbox.aioz.inject({
       route: "/media",
       method: "POST",
       status: 200,
-      body: '{"status":"success","data":{"media":[{"id":"from-media-key","title":"T","status":"done"}],"total":1}}',
+      body: '{"status":"success","data":{"videos":[{"id":"from-media-key","title":"T","status":"done"}],"total":1}}',
     });
     const result = succeeded(await h.call("aioz_list_audio", {}));
     assert.equal(result.total, 1);
@@ -351,7 +351,6 @@ describe("AIOZ Stream tools", () => {
     const outcome = await h.call("aioz_upload_audio", {
       file_path: file,
       title: "Episode",
-      tags: ["podcast"],
       chunk_size_bytes: 1024,
       wait_s: 20,
     });
@@ -362,7 +361,7 @@ describe("AIOZ Stream tools", () => {
     const requests = h.sandbox.aioz.requests;
     const routes = routesOf(requests);
     assert.equal(routes[0], `POST ${aiozPath("/media/create")}`);
-    assert.deepEqual(requests[0]?.body, { type: "audio", title: "Episode", tags: ["podcast"] });
+    assert.deepEqual(requests[0]?.body, { type: "audio", title: "Episode" });
     assert.deepEqual(routes.slice(1, 5), [
       `POST ${aiozPath(`/media/${id}/part`)}`,
       `POST ${aiozPath(`/media/${id}/part`)}`,

@@ -3,8 +3,8 @@
 import { App } from "@modelcontextprotocol/ext-apps";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import Hls from "hls.js/light";
+import { MEDIA_META_KEY, type MediaKind } from "../meta.js";
 
-type Kind = "video" | "audio";
 type Json = Record<string, unknown>;
 
 interface Source {
@@ -15,7 +15,7 @@ interface Source {
 
 interface Media {
   title: string;
-  kind: Kind;
+  kind: MediaKind;
   provider: string;
   durationSec?: number;
   sources: Source[];
@@ -23,6 +23,8 @@ interface Media {
   fallback?: () => Promise<Source | undefined>;
   /** Shown when nothing plays: the provider's own player page, or the media URL itself. */
   link: string;
+  /** A video's still, shown before it plays. */
+  poster?: string;
 }
 
 const providerNames: Record<string, string> = {
@@ -52,6 +54,22 @@ const record = (value: unknown): Json =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
 const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
+/**
+ * A URL from a result, only if it is http(s): anything else (`javascript:`, `data:`) never reaches an
+ * element, a link or the host's openLink.
+ */
+function httpUrl(value: unknown): string | undefined {
+  const candidate = text(value);
+  if (!candidate) return undefined;
+  try {
+    const { protocol } = new URL(candidate);
+    return protocol === "https:" || protocol === "http:" ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const isMediaKind = (value: unknown): value is MediaKind =>
+  value === "video" || value === "audio" || value === "image";
 const number = (value: unknown): number | undefined => {
   const n = typeof value === "string" ? Number(value) : value;
   return typeof n === "number" && Number.isFinite(n) ? n : undefined;
@@ -90,47 +108,100 @@ function showMessage(message: string, link?: string): void {
   const box = document.createElement("div");
   box.className = "message";
   box.textContent = `${message} `;
-  if (link) box.append(linkTo(link, "Open the media"));
+  const safe = httpUrl(link);
+  if (safe) box.append(linkTo(safe, "Open the media"));
   stage.replaceChildren(box);
 }
+
+/** A file fetched into memory because the host's policy let the element fetch nothing but blob: URLs. */
+let objectUrl: string | undefined;
 
 function stopPlayback(): void {
   hls?.destroy();
   hls = undefined;
+  if (objectUrl) URL.revokeObjectURL(objectUrl);
+  objectUrl = undefined;
+}
+
+class PolicyBlocked extends Error {}
+
+/**
+ * The file behind `url` as a blob: URL. The view's CSP lets elements load media only from origins that
+ * could also serve it a script (ext-apps' resourceDomains); origins that hold users' uploads are declared
+ * for fetch alone (connectDomains), and their files play from memory where the host allows blob: media.
+ */
+async function inMemory(url: string): Promise<string> {
+  const answer = await fetch(url);
+  if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+  const blob = await answer.blob();
+  if (objectUrl) URL.revokeObjectURL(objectUrl);
+  objectUrl = URL.createObjectURL(blob);
+  return objectUrl;
 }
 
 const isHls = (url: string) => /\.m3u8($|\?)|\/m3u8($|\?)/i.test(url);
 
-/** Resolves once the element has the media's metadata; rejects on a media error, a blocked source or a timeout. */
-function loaded(element: HTMLMediaElement): Promise<void> {
+/**
+ * Resolves once the element has the media's metadata (an image: has loaded); rejects on a media error, a
+ * blocked source (PolicyBlocked) or a timeout.
+ */
+function loaded(element: HTMLMediaElement | HTMLImageElement): Promise<void> {
+  const ready = element instanceof HTMLImageElement ? "load" : "loadedmetadata";
   return new Promise((resolve, reject) => {
     const done = (error?: Error) => {
       clearTimeout(timer);
-      element.removeEventListener("loadedmetadata", onLoaded);
+      element.removeEventListener(ready, onLoaded);
       element.removeEventListener("error", onError);
       document.removeEventListener("securitypolicyviolation", onBlocked);
       if (error) reject(error);
       else resolve();
     };
     const onLoaded = () => done();
-    const onError = () => done(new Error(element.error?.message || "the media could not be loaded"));
+    const onError = () =>
+      done(
+        new Error(
+          (element instanceof HTMLMediaElement && element.error?.message) || "the media could not be loaded",
+        ),
+      );
     const onBlocked = (event: SecurityPolicyViolationEvent) =>
-      done(new Error(`blocked by the host's policy (${event.violatedDirective})`));
+      done(new PolicyBlocked(`blocked by the host's policy (${event.violatedDirective})`));
     const timer = setTimeout(() => done(new Error("the media took too long to load")), LOAD_TIMEOUT_MS);
-    element.addEventListener("loadedmetadata", onLoaded);
+    element.addEventListener(ready, onLoaded);
     element.addEventListener("error", onError);
     document.addEventListener("securitypolicyviolation", onBlocked);
   });
 }
 
+/** Loads a file into the element: from its URL, or from memory where the host's policy refuses the URL. */
+async function loadFile(
+  element: HTMLMediaElement | HTMLImageElement,
+  url: string,
+): Promise<"progressive" | "blob"> {
+  try {
+    const ready = loaded(element);
+    element.src = url;
+    await ready;
+    return "progressive";
+  } catch (error) {
+    if (!(error instanceof PolicyBlocked)) throw error;
+    const local = await inMemory(url);
+    const ready = loaded(element);
+    element.src = local;
+    await ready;
+    return "blob";
+  }
+}
+
 /** One attempt at one source: native playback first, hls.js (Media Source Extensions) where there is none. */
-async function attach(element: HTMLMediaElement, source: Source): Promise<string> {
+async function attach(element: HTMLMediaElement | HTMLImageElement, source: Source): Promise<string> {
   stopPlayback();
-  if (source.type === "progressive" || element.canPlayType("application/vnd.apple.mpegurl") !== "") {
+  if (source.type === "progressive") return loadFile(element, source.url);
+  if (element instanceof HTMLImageElement) throw new Error("a playlist is no image");
+  if (element.canPlayType("application/vnd.apple.mpegurl") !== "") {
     const ready = loaded(element);
     element.src = source.url;
     await ready;
-    return source.type === "hls" ? "hls-native" : "progressive";
+    return "hls-native";
   }
   if (!Hls.isSupported()) throw new Error("this browser plays no HLS");
   // No worker: a host's policy rarely allows one, and the page must stay a single file.
@@ -161,10 +232,15 @@ async function play(media: Media): Promise<void> {
   stopPlayback();
   header(media.title, media.provider, media.durationSec);
   setState("loading");
-  const element = document.createElement(media.kind);
-  element.controls = true;
-  element.preload = "metadata";
-  element.setAttribute("playsinline", "");
+  const element = media.kind === "image" ? document.createElement("img") : document.createElement(media.kind);
+  if (element instanceof HTMLImageElement) {
+    element.alt = media.title;
+  } else {
+    element.controls = true;
+    element.preload = "metadata";
+    element.setAttribute("playsinline", "");
+    if (media.poster) element.setAttribute("poster", media.poster);
+  }
   stage.replaceChildren(element);
   const tried = new Set<string>();
   const sources = [...media.sources];
@@ -186,7 +262,11 @@ async function play(media: Media): Promise<void> {
       element.dataset.source = source.url;
       element.dataset.how = how;
       // Results without a length (a stream URL alone) get the one the media itself reports.
-      if (media.durationSec === undefined && Number.isFinite(element.duration)) {
+      if (
+        media.durationSec === undefined &&
+        element instanceof HTMLMediaElement &&
+        Number.isFinite(element.duration)
+      ) {
         header(media.title, media.provider, element.duration);
       }
       setState(index === 0 ? "ready" : "fallback");
@@ -201,36 +281,73 @@ async function play(media: Media): Promise<void> {
   showMessage("This media cannot play here.", media.link);
 }
 
-function videodbVideo(item: Json, input: Json): Media | undefined {
-  const streamUrl = text(item.stream_url);
-  if (!streamUrl) return undefined;
-  const videoId = text(item.id) ?? text(item.video_id) ?? text(input.video_id);
+/** Where the provider's own page for the media may be: the link offered when nothing plays here. */
+const linkFields = ["player_url", "hls_player_url", "dash_player_url"] as const;
+
+/**
+ * The media a result (or a finished job's result, or a list's item) holds, read from the URL fields every
+ * tool uses: `stream_url` (HLS or a file), `url` and `download_url` (files), `thumbnail_url` (a video's
+ * still, or the image itself where nothing else is). `kind` comes from the tool's declaration; where there
+ * is none (a job polled by id), from the result's own `media_type`, and only then from which URL it has.
+ */
+function fromFields(
+  fields: Json,
+  kind: MediaKind | undefined,
+  provider: string,
+  input: Json = {},
+): Media | undefined {
+  const stream = httpUrl(fields.stream_url);
+  const file = httpUrl(fields.url) ?? httpUrl(fields.download_url);
+  const thumbnail = httpUrl(fields.thumbnail_url);
+  const media =
+    kind ?? (isMediaKind(fields.media_type) ? fields.media_type : undefined) ?? (stream ? "video" : "audio");
+  const sources: Source[] =
+    media === "image"
+      ? [file ?? thumbnail].filter((url): url is string => !!url).map((url) => ({ url, type: "progressive" }))
+      : [stream, file]
+          .filter((url): url is string => !!url)
+          .map((url) => ({ url, type: isHls(url) ? "hls" : "progressive" }));
+  const first = sources[0];
+  if (!first) return undefined;
+  const id = text(fields.id) ?? text(fields.video_id) ?? text(fields.audio_id) ?? text(fields.image_id);
+  const videoId =
+    text(fields.video_id) ??
+    (text(fields.id)?.startsWith("m-") ? text(fields.id) : undefined) ??
+    text(input.video_id);
+  const meta = record(Array.isArray(fields.meta) ? fields.meta[0] : fields.meta);
+  const noun = { video: "Video", audio: "Audio", image: "Image" }[media];
   const timeline = input.timeline;
   return {
-    title: text(item.name) ?? (videoId ? `Video ${videoId}` : "Video stream"),
-    kind: "video",
-    provider: providerNames.videodb as string,
-    durationSec: number(item.length),
-    sources: [{ url: streamUrl, type: isHls(streamUrl) ? "hls" : "progressive" }],
-    link: text(item.player_url) ?? streamUrl,
-    fallback: videoId
-      ? async () => {
-          const result = await app.callServerTool({
-            name: "videodb_generate_stream",
-            arguments: { video_id: videoId, format: "mp4", ...(timeline ? { timeline } : {}) },
-          });
-          const url = text(record(result.structuredContent).stream_url);
-          return !result.isError && url ? { url, type: "progressive" } : undefined;
-        }
-      : undefined,
+    title: text(fields.name) ?? text(fields.title) ?? text(fields.file_name) ?? (id ? `${noun} ${id}` : noun),
+    kind: media,
+    provider: providerNames[provider] ?? "",
+    durationSec: number(fields.length) ?? number(fields.duration) ?? number(meta.duration),
+    sources,
+    link: linkFields.map((field) => httpUrl(fields[field])).find(Boolean) ?? first.url,
+    ...(media === "video" && thumbnail ? { poster: thumbnail } : {}),
+    // VideoDB makes a progressive variant of any stream on request: asked for only when the stream fails.
+    fallback:
+      provider === "videodb" && media === "video" && stream && videoId
+        ? async () => {
+            const result = await app.callServerTool({
+              name: "videodb_generate_stream",
+              arguments: { video_id: videoId, format: "mp4", ...(timeline ? { timeline } : {}) },
+            });
+            const url = httpUrl(record(result.structuredContent).stream_url);
+            return !result.isError && url ? { url, type: "progressive" } : undefined;
+          }
+        : undefined,
   };
 }
 
 function aiozAudio(audio: Json): Media | undefined {
   const assets = { ...audio, ...record(audio.assets) };
-  const hlsUrl = text(assets.hls_url) ?? text(assets.stream_url);
-  const progressive = [text(assets.mp4_url), text(assets.source_url)].filter((url): url is string => !!url);
-  if (!hlsUrl && progressive.length === 0) return undefined;
+  const hlsUrl = httpUrl(assets.hls_url) ?? httpUrl(assets.stream_url);
+  const progressive = [httpUrl(assets.mp4_url), httpUrl(assets.source_url)].filter(
+    (url): url is string => !!url,
+  );
+  const first = hlsUrl ?? progressive[0];
+  if (!first) return undefined;
   return {
     title: text(audio.title) ?? "Audio",
     kind: "audio",
@@ -240,7 +357,7 @@ function aiozAudio(audio: Json): Media | undefined {
       ...(hlsUrl ? [{ url: hlsUrl, type: "hls" as const }] : []),
       ...progressive.map((url) => ({ url, type: "progressive" as const })),
     ],
-    link: text(assets.hls_player_url) ?? text(assets.player_url) ?? hlsUrl ?? (progressive[0] as string),
+    link: httpUrl(assets.hls_player_url) ?? httpUrl(assets.player_url) ?? first,
   };
 }
 
@@ -285,20 +402,15 @@ async function pickVideodbAudio(item: Json): Promise<void> {
     arguments: { audio_id: audioId },
   });
   if (mine !== generation) return;
-  const url = text(record(result.structuredContent).url);
-  if (result.isError || !url) {
+  const media = result.isError
+    ? undefined
+    : fromFields({ ...item, url: record(result.structuredContent).url }, "audio", "videodb");
+  if (!media) {
     setState("link");
     showMessage("VideoDB gave no URL for this audio.");
     return;
   }
-  await play({
-    title: text(item.name) ?? audioId,
-    kind: "audio",
-    provider: providerNames.videodb as string,
-    durationSec: number(item.length),
-    sources: [{ url, type: isHls(url) ? "hls" : "progressive" }],
-    link: url,
-  });
+  await play(media);
 }
 
 function progressView(job: Json): void {
@@ -316,13 +428,16 @@ function progressView(job: Json): void {
   setState("progress");
 }
 
-/** Follows a running job through job_status (a tool the view may call) until it is done or failed. */
-async function follow(job: Json): Promise<void> {
+/**
+ * Follows a running job through job_status (a tool the view may call) until it is done or failed; `kind`
+ * is the media the tool that started it declared.
+ */
+async function follow(job: Json, kind: MediaKind | undefined): Promise<void> {
   const mine = ++generation;
   let current = job;
   for (;;) {
     const status = text(current.status);
-    if (status === "done") return showJobResult(current);
+    if (status === "done") return showJobResult(current, kind);
     if (status === "failed") {
       setState("failed");
       header("The job failed", providerNames[text(current.provider) ?? ""] ?? "");
@@ -343,9 +458,9 @@ async function follow(job: Json): Promise<void> {
   }
 }
 
-async function showJobResult(job: Json): Promise<void> {
+async function showJobResult(job: Json, kind: MediaKind | undefined): Promise<void> {
   const result = record(job.result);
-  const provider = text(job.provider);
+  const provider = text(job.provider) ?? "";
   if (provider === "aioz" && text(result.audio_id)) {
     // The finished job names the audio; its detail carries the progressive variants and the title.
     const mine = ++generation;
@@ -357,33 +472,52 @@ async function showJobResult(job: Json): Promise<void> {
     const media = aiozAudio(detail && !detail.isError ? audio : { ...result, title: "Audio" });
     if (media) return play(media);
   }
-  const media = videodbVideo(result, {}) ?? aiozAudio(result);
+  const media = fromFields(result, kind, provider);
   if (media) return play(media);
   setState("done");
-  header("Done", providerNames[provider ?? ""] ?? "");
+  header("Done", providerNames[provider] ?? "");
   showMessage("The job is done; its result carries no media to play.");
 }
 
-/** Chooses a view from the result's own shape, so every tool's answer finds its way without a table. */
+/**
+ * The tool the host opened the view for (MCP Apps host context `toolInfo`): its provider, from the name's
+ * prefix, and the media its declaration names in `_meta`. Hosts that send no tool info leave both unknown.
+ */
+function openedFor(): { provider: string | undefined; media: MediaKind | undefined } {
+  const tool = app.getHostContext()?.toolInfo?.tool;
+  const prefix = tool?.name.split("_")[0] ?? "";
+  const declared = tool?._meta?.[MEDIA_META_KEY];
+  return {
+    provider: prefix in providerNames ? prefix : undefined,
+    media: isMediaKind(declared) ? declared : undefined,
+  };
+}
+
+function nothingToPlay(title: string, provider: string, state: string, message: string): void {
+  generation++;
+  stopPlayback();
+  header(title, provider);
+  setState(state);
+  showMessage(message);
+}
+
 function render(result: CallToolResult): void {
   listElement.replaceChildren();
-  const content = record(result.structuredContent);
   if (result.isError) {
-    generation++;
-    stopPlayback();
-    header("No media", "");
-    setState("error");
-    showMessage("The tool reported an error; nothing to play.");
+    nothingToPlay("No media", "", "error", "The tool reported an error; nothing to play.");
     return;
   }
+  const content = record(result.structuredContent);
+  const tool = openedFor();
   if (Array.isArray(content.videos)) {
     const videos = content.videos.map(record);
+    const provider = tool.provider ?? "videodb";
     showList(
       `${videos.length} video${videos.length === 1 ? "" : "s"}`,
-      providerNames.videodb as string,
+      providerNames[provider] ?? "",
       videos.map((video) =>
         listRow(text(video.name) ?? text(video.id) ?? "Video", formatDuration(number(video.length)), () => {
-          const media = videodbVideo(video, {});
+          const media = fromFields(video, "video", provider);
           if (media) play(media);
           else showMessage("This video has no stream yet.");
         }),
@@ -393,16 +527,21 @@ function render(result: CallToolResult): void {
   }
   if (Array.isArray(content.audios)) {
     const audios = content.audios.map(record);
-    const fromAioz = audios.some((audio) => "title" in audio || "hls_url" in audio || "assets" in audio);
+    // Without tool info, AIOZ's media objects tell themselves apart by their own fields.
+    const provider =
+      tool.provider ??
+      (audios.some((audio) => "title" in audio || "hls_url" in audio || "assets" in audio)
+        ? "aioz"
+        : "videodb");
     showList(
       `${audios.length} audio${audios.length === 1 ? "" : "s"}`,
-      (fromAioz ? providerNames.aioz : providerNames.videodb) as string,
+      providerNames[provider] ?? "",
       audios.map((audio) =>
         listRow(
           text(audio.title) ?? text(audio.name) ?? text(audio.id) ?? "Audio",
           formatDuration(number(audio.duration) ?? number(audio.length)),
           () => {
-            if (!fromAioz) {
+            if (provider === "videodb") {
               pickVideodbAudio(audio);
               return;
             }
@@ -415,39 +554,10 @@ function render(result: CallToolResult): void {
     );
     return;
   }
-  if (text(content.stream_url)) {
-    const media = videodbVideo(content, toolInput);
-    if (media) play(media);
-    return;
-  }
-  if (text(content.url)) {
-    const url = content.url as string;
-    play({
-      title: text(toolInput.audio_id) ? `Audio ${toolInput.audio_id}` : "Audio",
-      kind: "audio",
-      provider: providerNames.videodb as string,
-      sources: [{ url, type: isHls(url) ? "hls" : "progressive" }],
-      link: url,
-    });
-    return;
-  }
-  if (text(content.download_url)) {
-    const url = content.download_url as string;
-    const meta = record(Array.isArray(content.meta) ? content.meta[0] : content.meta);
-    play({
-      title: text(content.file_name) ?? "Speech",
-      kind: "audio",
-      provider: providerNames.aistudios as string,
-      durationSec: number(meta.duration),
-      sources: [{ url, type: "progressive" }],
-      link: url,
-    });
-    return;
-  }
   const job = record(content.job);
   const audio = record(content.audio);
   if (text(job.status) && text(job.status) !== "done") {
-    follow(job);
+    follow(job, tool.media);
     return;
   }
   if (text(audio.id) && text(audio.status) === "done") {
@@ -456,22 +566,24 @@ function render(result: CallToolResult): void {
     return;
   }
   if (text(job.status)) {
-    follow(job);
+    follow(job, tool.media);
     return;
   }
   if (text(audio.id)) {
-    generation++;
-    stopPlayback();
-    header(text(audio.title) ?? "Audio", providerNames.aioz as string);
-    setState("empty");
-    showMessage(`This audio is ${text(audio.status) ?? "not ready"}; nothing to play yet.`);
+    nothingToPlay(
+      text(audio.title) ?? "Audio",
+      providerNames.aioz as string,
+      "empty",
+      `This audio is ${text(audio.status) ?? "not ready"}; nothing to play yet.`,
+    );
     return;
   }
-  generation++;
-  stopPlayback();
-  header("No media", "");
-  setState("empty");
-  showMessage("This result carries no media.");
+  const media = fromFields(content, tool.media, tool.provider ?? "", toolInput);
+  if (media) {
+    play(media);
+    return;
+  }
+  nothingToPlay("No media", "", "empty", "This result carries no media.");
 }
 
 function applyTheme(theme: unknown): void {

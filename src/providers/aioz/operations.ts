@@ -50,6 +50,8 @@ export const createAudio = defineEndpoint({
 
 export const listAudio = defineEndpoint({
   name: "aioz_list_audio",
+  ui: "player",
+  media: "audio",
   title: "List AIOZ audio",
   description: "List and search audio objects.",
   toolset: "aioz",
@@ -82,6 +84,8 @@ export const listAudio = defineEndpoint({
 
 export const getAudio = defineEndpoint({
   name: "aioz_get_audio",
+  ui: "player",
+  media: "audio",
   title: "Get an AIOZ audio",
   description: "An audio object: status, HLS/DASH stream and player URLs.",
   toolset: "aioz",
@@ -163,6 +167,8 @@ export const estimateCost = defineEndpoint({
 
 export const completeUpload = defineEndpoint({
   name: "aioz_complete_audio_upload",
+  ui: "player",
+  media: "audio",
   title: "Complete an AIOZ upload",
   description: "Finish an upload once every part is sent; returns the transcoding job.",
   toolset: "aioz",

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { MediagateError } from "../../errors.js";
+import { cancelledError, MediagateError } from "../../errors.js";
 import { readableFile } from "../../files/roots.js";
 import { type OpenedUrl, openUrl } from "../../files/url-source.js";
 import type { ToolContext } from "../../tools/operation.js";
@@ -44,7 +45,12 @@ export interface PartSource {
 
 /** A local file, read through a handle opened on the checked file (so it cannot be swapped afterwards). */
 export async function fileSource(filePath: string, context: ToolContext): Promise<PartSource> {
-  const checked = await readableFile(filePath, context.config.fileRoots, "file_path", maxUploadBytes);
+  const checked = await readableFile(
+    filePath,
+    await context.fileRoots("file_path"),
+    "file_path",
+    maxUploadBytes,
+  );
   let handle: FileHandle;
   try {
     handle = await open(checked.path, "r");
@@ -59,23 +65,10 @@ export async function fileSource(filePath: string, context: ToolContext): Promis
     await handle.close();
     throw new MediagateError("file_access", `file_path: "${filePath}" changed while it was being checked`);
   }
-  const ring = Array.from({ length: ringSlots }, () => Buffer.allocUnsafeSlow(readBlockBytes));
-  let slot = 0;
-  async function* blocks(start: number, end: number): AsyncGenerator<Buffer> {
-    for (let position = start; position <= end; ) {
-      const block = ring[slot++ % ringSlots] as Buffer;
-      const length = Math.min(block.length, end - position + 1);
-      const { bytesRead } = await handle.read(block, 0, length, position);
-      if (bytesRead === 0) {
-        throw new MediagateError(
-          "file_access",
-          `file_path: "${filePath}" got shorter while it was being uploaded`,
-        );
-      }
-      yield block.subarray(0, bytesRead);
-      position += bytesRead;
-    }
-  }
+  const blocks = blockReader(
+    handle,
+    () => `file_path: "${filePath}" got shorter while it was being uploaded`,
+  );
   return {
     name: path.basename(checked.path),
     total: checked.size,
@@ -86,6 +79,70 @@ export async function fileSource(filePath: string, context: ToolContext): Promis
     },
     close: () => handle.close(),
   };
+}
+
+/**
+ * Reads bytes `start` to `end` (inclusive) of an open file in blocks from a ring of reused buffers; `shorter`
+ * says what it means when the file ends first.
+ */
+function blockReader(
+  handle: FileHandle,
+  shorter: () => string,
+): (start: number, end: number) => AsyncGenerator<Buffer> {
+  const ring = Array.from({ length: ringSlots }, () => Buffer.allocUnsafeSlow(readBlockBytes));
+  let slot = 0;
+  return async function* blocks(start, end) {
+    for (let position = start; position <= end; ) {
+      const block = ring[slot++ % ringSlots] as Buffer;
+      const length = Math.min(block.length, end - position + 1);
+      const { bytesRead } = await handle.read(block, 0, length, position);
+      if (bytesRead === 0) throw new MediagateError("file_access", shorter());
+      yield block.subarray(0, bytesRead);
+      position += bytesRead;
+    }
+  };
+}
+
+/**
+ * A temporary file (in its own directory under `os.tmpdir()`) holding a `url` source's bytes that must be
+ * read before its size is known. On disk rather than in memory: a part may be 200 MB, and several uploads
+ * may run at once. `remove()` deletes it; every way out of an upload calls it.
+ */
+interface Spool {
+  /** Bytes written. */
+  size: number;
+  /** Reads bytes `start` to `end` (inclusive, counted from the spool's first byte). */
+  blocks(start: number, end: number): AsyncGenerator<Buffer>;
+  remove(): Promise<void>;
+}
+
+/** Writes up to `limit` bytes of `reader` to a new spool, holding one chunk of them at a time. */
+async function spool(reader: ChunkReader, limit: number): Promise<Spool> {
+  const dir = await mkdtemp(path.join(tmpdir(), "mediagate-url-"));
+  let handle: FileHandle | undefined;
+  const remove = async () => {
+    await handle?.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const opened = await open(path.join(dir, "source"), "w+", 0o600);
+    handle = opened;
+    let size = 0;
+    while (size < limit) {
+      const chunk = await reader.take(limit - size);
+      if (!chunk) break;
+      for (let done = 0; done < chunk.byteLength; ) {
+        const { bytesWritten } = await opened.write(chunk, done, chunk.byteLength - done, size + done);
+        done += bytesWritten;
+      }
+      size += chunk.byteLength;
+    }
+    const blocks = blockReader(opened, () => "url: the temporary copy of the source got shorter");
+    return { size, blocks, remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
 }
 
 /** Where a `url` source's answer stands: the body being read and the byte of the file it is at. */
@@ -117,6 +174,7 @@ export async function urlSource(
   const offset = (startNumber - 1) * size;
   const options = {
     allowPrivate: !context.config.http || context.config.allowPrivateUrls,
+    ...(context.config.privateUrlOrigins ? { privateOrigins: context.config.privateUrlOrigins } : {}),
     maxBytes: maxUploadBytes,
     signal: context.signal,
   };
@@ -129,24 +187,33 @@ export async function urlSource(
   };
   let total = opened.total;
   /** The one part of a source that sent no length, read to learn that it ends within that part. */
-  let whole: Buffer | undefined;
+  let whole: Spool | undefined;
   if (total === undefined) {
-    const buffer = Buffer.allocUnsafe(size);
-    const filled = await cursor.reader.fill(buffer, size);
-    if (!(await cursor.reader.ended())) {
+    try {
+      whole = await spool(cursor.reader, size);
+      if (!(await cursor.reader.ended())) {
+        throw new MediagateError(
+          "invalid_input",
+          `url: the server sends no Content-Length and the file is larger than one part (${size} bytes), so its size cannot be known before uploading; download it and pass file_path, or give a larger chunk_size_bytes`,
+        );
+      }
+      if (whole.size === 0) throw new MediagateError("invalid_input", "url: the file is empty");
+    } catch (error) {
       opened.body.destroy();
-      throw new MediagateError(
-        "invalid_input",
-        `url: the server sends no Content-Length and the file is larger than one part (${size} bytes), so its size cannot be known before uploading; download it and pass file_path, or give a larger chunk_size_bytes`,
-      );
+      await whole?.remove();
+      if (context.signal.aborted) throw cancelledError();
+      if (error instanceof MediagateError) throw error;
+      throw new MediagateError("network", "url: the source broke off before its end", {
+        remedy: "Check that the URL is reachable from the server running mediagate, then try again.",
+        cause: error,
+      });
     }
-    if (filled === 0) throw new MediagateError("invalid_input", "url: the file is empty");
-    total = offset + filled;
-    whole = buffer.subarray(0, filled);
+    total = offset + whole.size;
   }
   const known = total;
   if (offset >= known) {
     opened.body.destroy();
+    await whole?.remove();
     const parts = Math.ceil(known / size);
     throw new MediagateError(
       "invalid_input",
@@ -177,7 +244,7 @@ export async function urlSource(
       const length = end - start + 1;
       async function* bytes(): AsyncGenerator<Uint8Array> {
         if (whole) {
-          for (let at = 0; at < length; at += readBlockBytes) yield whole.subarray(at, at + readBlockBytes);
+          yield* whole.blocks(start - offset, end - offset);
           return;
         }
         // Each attempt reads through its own cursor: an earlier attempt that is still being torn down
@@ -212,6 +279,7 @@ export async function urlSource(
     },
     async close() {
       cursor.body.destroy();
+      await whole?.remove();
     },
   };
 }
@@ -229,7 +297,7 @@ export function partRange(number: number, size: number, total: number): { start:
   return { start, end: Math.min(total, start + size) - 1 };
 }
 
-/** Reads an async byte stream into caller-given buffers, keeping what overflows for the next read. */
+/** Reads an async byte stream in pieces of at most a given size, keeping what overflows for the next read. */
 class ChunkReader {
   private readonly iterator: AsyncIterator<Uint8Array>;
   private pending: Uint8Array | undefined;
@@ -237,20 +305,6 @@ class ChunkReader {
 
   constructor(source: AsyncIterable<Uint8Array>) {
     this.iterator = source[Symbol.asyncIterator]();
-  }
-
-  /** Fills `target` with up to `length` bytes; fewer only at the end of the stream. */
-  async fill(target: Buffer, length: number): Promise<number> {
-    let filled = 0;
-    while (filled < length) {
-      const chunk = await this.next();
-      if (!chunk) break;
-      const take = Math.min(chunk.byteLength, length - filled);
-      target.set(chunk.subarray(0, take), filled);
-      filled += take;
-      if (take < chunk.byteLength) this.pending = chunk.subarray(take);
-    }
-    return filled;
   }
 
   /** The next bytes of the stream, at most `max` of them (the rest kept); undefined at its end. */

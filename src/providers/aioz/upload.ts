@@ -6,17 +6,7 @@ import { sendEndpoint } from "../../tools/execute.js";
 import { defineProcedure, type Endpoint, type ToolContext } from "../../tools/operation.js";
 import { asRecord, asString } from "../envelope.js";
 import { completeUpload, createAudio, getAudio } from "./operations.js";
-import {
-  audioId,
-  audioSchema,
-  description,
-  maxTitleLength,
-  metadata,
-  qualities,
-  tags,
-  title,
-  toAudio,
-} from "./schemas.js";
+import { audioId, audioSchema, maxTitleLength, qualities, title, toAudio } from "./schemas.js";
 import {
   fileSource,
   multipartBody,
@@ -175,14 +165,10 @@ const uploadInput = z
     file_path: filePath.optional().describe("Local file; or url"),
     url: z.string().min(1).optional().describe("http(s) URL; or file_path"),
     title: title.optional().describe(`Title, ≤${maxTitleLength} chars; default the file name`),
-    audio_id: audioId.optional().describe("Audio to upload into (to resume), ≤128 chars"),
-    description: description.optional(),
-    is_public: z.boolean().optional().describe("Public; default true"),
-    metadata: metadata.optional(),
-    tags: tags.optional(),
-    qualities: qualities.optional(),
+    audio_id: audioId.optional().describe("Audio to fill (aioz_create_audio) or resume; ≤128 chars"),
+    qualities: qualities.optional().describe("Transcoding outputs; default the provider's"),
     chunk_size_bytes: chunkSize,
-    start_index: partNumber.default(1).describe("First part to send, to resume with audio_id; default 1"),
+    start_index: partNumber.default(1).describe("Resume from this part; default 1"),
     wait_s: waitSeconds,
   })
   .refine((input) => (input.file_path === undefined) !== (input.url === undefined), {
@@ -226,10 +212,6 @@ async function prepareUpload(input: UploadInput, context: ToolContext): Promise<
         createAudio,
         {
           title: input.title ?? defaultTitle(source.name),
-          description: input.description,
-          is_public: input.is_public,
-          metadata: input.metadata,
-          tags: input.tags,
           qualities: input.qualities,
         },
         context,
@@ -267,9 +249,11 @@ async function uploadResult(audio: string, job: Job, context: ToolContext) {
 
 export const uploadAudio = defineProcedure({
   name: "aioz_upload_audio",
+  ui: "player",
+  media: "audio",
   title: "Upload an audio file to AIOZ",
   description:
-    "Upload a local file or an http(s) url in one call: create the audio (unless audio_id), send every part, complete; returns the transcoding job. A failed part's error says how to resume.",
+    "Upload a file_path or url: create the audio (unless audio_id), send every part, complete; returns the job. For tags or metadata, create it with aioz_create_audio first.",
   toolset: "aioz",
   see: `${docs}#upload-audio-part`,
   input: uploadInput,

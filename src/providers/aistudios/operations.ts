@@ -63,6 +63,8 @@ const listModels = defineEndpoint({
 
 const exportAudio = defineEndpoint({
   name: "aistudios_export_audio",
+  ui: "player",
+  media: "audio",
   title: "Text to speech in an AI model's voice",
   description:
     "Text to speech in a model's voice (spends credits); returns a download URL. The model must speak `language`.",

@@ -20,6 +20,8 @@ const timelineSegment = z
 
 const listVideos = defineEndpoint({
   name: "videodb_list_videos",
+  ui: "player",
+  media: "video",
   title: "List VideoDB videos",
   description: "Videos of a VideoDB collection, with stream URLs.",
   toolset: "videodb",
@@ -42,6 +44,8 @@ const audioSummary = z.object({ id: z.string(), name: z.string(), length: z.numb
 
 const listAudios = defineEndpoint({
   name: "videodb_list_audios",
+  ui: "player",
+  media: "audio",
   title: "List VideoDB audios",
   description: "Audio files of a VideoDB collection.",
   toolset: "videodb",
@@ -87,6 +91,8 @@ const createStream: Endpoint = {
 
 const generateStream = defineProcedure({
   name: "videodb_generate_stream",
+  ui: "player",
+  media: "video",
   title: "Get a video's HLS stream URL",
   description: "Stream URL of a VideoDB video, whole or a timeline of segments.",
   toolset: "videodb",
@@ -132,6 +138,8 @@ const generateStream = defineProcedure({
 
 const generateAudioUrl = defineEndpoint({
   name: "videodb_generate_audio_url",
+  ui: "player",
+  media: "audio",
   title: "Get a VideoDB audio URL",
   description: "Stream/download URL of a VideoDB audio file.",
   toolset: "videodb",
@@ -165,6 +173,8 @@ const generateAudioUrl = defineEndpoint({
 
 const generateVideo = defineEndpoint({
   name: "videodb_generate_video",
+  ui: "player",
+  media: "video",
   title: "Generate a video with AI",
   description:
     "Generate an AI video from a prompt (spends credits); returns a job whose result has video_id and stream_url.",
