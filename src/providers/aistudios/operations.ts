@@ -31,8 +31,8 @@ const model = z
 
 const listModels = defineEndpoint({
   name: "aistudios_list_models",
-  title: "List AI Studios voice models",
-  description: "AI models (voices, presenters) and their clothes ids.",
+  title: "List AI Studios models and their clothes",
+  description: "AI models (voices, presenters) and their clothes.",
   toolset: "aistudios",
   see: docs,
   route: "GET /api/odin/v3/model",
@@ -145,22 +145,26 @@ const generateVideo = defineProcedure({
   name: "aistudios_generate_video",
   title: "Presenter video of an AI model reading a text",
   description:
-    "Render an MP4 of an AI model reading text (spends credits; takes minutes): a job whose result has download_url.",
+    "MP4 of a presenter model reading text (spends credits; renders take minutes); job result: download_url.",
   toolset: "aistudios",
   see: "https://docs.aistudios.com/aistudioV3/reference/simple-video",
   input: z.object({
     language,
     text,
-    model,
+    model: model.describe("Model id, from aistudios_list_models"),
     clothes: z
       .string()
       .refine((value) => idPattern.test(value), { error: "must be a clothes id of the model" })
-      .describe("Clothes id of that model, from aistudios_list_models"),
+      .describe("Clothes id of the model, from aistudios_list_models"),
     resolution: z.enum(["4k", "1080", "720", "480"]).optional().describe("Default 1080"),
+    // A refinement rather than `z.url()`, whose `format: "uri"` every listing would carry.
     webhook_url: z
-      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .string()
+      .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), {
+        error: "must be an http(s) URL",
+      })
       .optional()
-      .describe("http(s) URL AI Studios notifies"),
+      .describe("Notified when done"),
     wait_s: waitSeconds,
   }),
   output: z.object({ job: jobSchema }),
