@@ -8,6 +8,7 @@ import { SessionRoots } from "./files/session-roots.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
 import { type MediaCsp, mediaCsp } from "./player/media-origins.js";
 import { registerPlayer } from "./player/resource.js";
+import { registerPrompts } from "./prompts/register.js";
 import { zodSchemaValidator } from "./schema-validator.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
@@ -178,6 +179,7 @@ export function createServer(runtime: Runtime, access: "read" | "write" = "write
     return {};
   });
   registerOperations(server, operations, toolList, makeContext, runtime.secrets, tasks);
+  registerPrompts(server, new Set(operations.map((operation) => operation.name)));
   if (operations.some((operation) => operation.ui === "player")) {
     registerPlayer(server, runtime.mediaCsp);
   }
