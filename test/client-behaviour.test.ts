@@ -516,7 +516,7 @@ describe("configuration", () => {
       aistudios_list_models: [{}, /AISTUDIOS_API_KEY/],
       aistudios_export_audio: [{ language: "en", text: "x", model: "M000045058" }, /AISTUDIOS_API_KEY/],
       aistudios_generate_video: [
-        { language: "en", text: "x", model: "M000045058", clothes: "1", wait_s: 0 },
+        { language: "en", text: "x", model: "M000045058", clothes: "BG00002320", wait_s: 0 },
         /AISTUDIOS_API_KEY/,
       ],
       job_status: [{ job_id: "videodb:job-1" }, /VIDEODB_API_KEY/],

@@ -355,14 +355,14 @@ const rules: Rule[] = [
   {
     name: "a presenter video in a resolution AI Studios does not render",
     tool: "aistudios_generate_video",
-    args: { language: "en", text: "Hello", model: "M000045058", clothes: "1", resolution: "1440" },
+    args: { language: "en", text: "Hello", model: "M000045058", clothes: "BG00002320", resolution: "1440" },
     field: /resolution/,
     rule: /"480"\|"720"\|"1080"\|"4k"/,
   },
   {
     name: "a resolution given as a number",
     tool: "aistudios_generate_video",
-    args: { language: "en", text: "Hello", model: "M000045058", clothes: "1", resolution: 1080 },
+    args: { language: "en", text: "Hello", model: "M000045058", clothes: "BG00002320", resolution: 1080 },
     field: /resolution/,
     rule: /"480"\|"720"\|"1080"\|"4k"/,
   },
@@ -376,7 +376,7 @@ const rules: Rule[] = [
   {
     name: "a presenter video of an empty script",
     tool: "aistudios_generate_video",
-    args: { language: "en", text: " \n ", model: "M000045058", clothes: "1" },
+    args: { language: "en", text: " \n ", model: "M000045058", clothes: "BG00002320" },
     field: /text/,
     rule: /must not be empty/,
   },
@@ -387,7 +387,7 @@ const rules: Rule[] = [
       language: "en",
       text: "Hello",
       model: "M000045058",
-      clothes: "1",
+      clothes: "BG00002320",
       webhook_url: "ftp://example.com/x",
     },
     field: /webhook_url/,
@@ -396,7 +396,7 @@ const rules: Rule[] = [
   {
     name: "a presenter video waiting longer than 55 seconds",
     tool: "aistudios_generate_video",
-    args: { language: "en", text: "Hello", model: "M000045058", clothes: "1", wait_s: 120 },
+    args: { language: "en", text: "Hello", model: "M000045058", clothes: "BG00002320", wait_s: 120 },
     field: /wait_s/,
     rule: /expected number to be <=55/,
   },

@@ -161,7 +161,7 @@ describe("the MCP Inspector CLI against the built server", () => {
           language: "en",
           text: "Hello from mediagate",
           model: "M000045058",
-          clothes: "1",
+          clothes: "BG00002320",
           wait_s: 0,
         });
         await call("job_status", { job_id: generation.job.id });

@@ -280,4 +280,31 @@ describe("the AI Studios emulator answers each example's request in the example'
   it("POST /api/odin/v3/simple/audio with the document's sample request: fileName, downloadUrl, metaList", async () => {
     assertShapeCovers(await send(simpleAudio), simpleAudio.answer);
   });
+
+  it("POST /api/odin/v3/simple/video with the document's sample request: projectId", async () => {
+    assertShapeCovers(await send(simpleVideo), simpleVideo.answer);
+  });
+
+  it("GET /api/odin/v3/editor/progress/{projectId}: progress while it renders, then progress and downloadUrl", async () => {
+    const answers = progress.answers as Record<"rendering" | "done", Json>;
+    h.sandbox.aistudios.holdJobs = true;
+    let projectId: string;
+    try {
+      projectId = String(asRecord(asRecord(await send(simpleVideo)).data).projectId);
+      const rendering = await send({
+        request: { method: "GET", path: `/api/odin/v3/editor/progress/${projectId}` },
+      });
+      assertShapeCovers(rendering, answers.rendering);
+    } finally {
+      h.sandbox.aistudios.holdJobs = false;
+    }
+    // The render ends at the first poll after its duration: polled until then.
+    let done: Json;
+    do {
+      done = asRecord(
+        await send({ request: { method: "GET", path: `/api/odin/v3/editor/progress/${projectId}` } }),
+      );
+    } while (asRecord(done.data).downloadUrl === undefined);
+    assertShapeCovers(done, answers.done);
+  });
 });

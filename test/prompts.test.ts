@@ -154,10 +154,10 @@ describe("prompts over MCP", () => {
     const text = textOf(
       await h.client.getPrompt({
         name: "avatar_video",
-        arguments: { script: "Hi there.", model: "M000045058", clothes: "1" },
+        arguments: { script: "Hi there.", model: "M000045058", clothes: "BG00002320" },
       }),
     );
-    assert.match(text, /^1\. Use model "M000045058" with clothes "1"/m);
+    assert.match(text, /^1\. Use model "M000045058" with clothes "BG00002320"/m);
     assert.match(text, /^2\. aistudios_generate_video with \{"language": "en", "text": "Hi there\."/m);
   });
 

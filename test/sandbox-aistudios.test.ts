@@ -35,7 +35,7 @@ describe("sandbox: AI Studios presenter videos", () => {
     language: "en",
     text: "Sample Script",
     model: "M000045058",
-    clothes: "1",
+    clothes: "BG00002320",
     isExport: true,
   };
 
@@ -58,9 +58,9 @@ describe("sandbox: AI Studios presenter videos", () => {
     ["an unknown model", { ...presenter, model: "M999999999" }, "INVALID_MODEL", /unknown model M999999999/],
     [
       "clothes of another model",
-      { ...presenter, language: "ko", model: "M000004017", clothes: "2" },
+      { ...presenter, language: "ko", model: "M000004017", clothes: "BG00002321" },
       "INVALID_CLOTHES",
-      /clothes 2 are not model M000004017's \(its clothes: 1\)/,
+      /clothes BG00002321 are not model M000004017's \(its clothes: BG00004017\)/,
     ],
     [
       "a language the model does not speak",

@@ -46,22 +46,23 @@ const MODELS: Model[] = [
     id: "M000045058",
     label: { ko: "샌드박스 발표자", en: "Sandbox presenter" },
     language: ["en", "ko"],
+    // The documents' own clothes id for this model (`simple-video.md`'s sample request) comes first.
     clothes: [
-      { id: "1", label: { ko: "네이비 정장", en: "Navy suit" } },
-      { id: "2", label: { ko: "캐주얼 셔츠", en: "Casual shirt" } },
+      { id: "BG00002320", label: { ko: "네이비 정장", en: "Navy suit" } },
+      { id: "BG00002321", label: { ko: "캐주얼 셔츠", en: "Casual shirt" } },
     ],
   },
   {
     id: "M000004017",
     label: { ko: "샌드박스 앵커", en: "Sandbox news anchor" },
     language: ["ko"],
-    clothes: [{ id: "1", label: { ko: "스튜디오 재킷", en: "Studio jacket" } }],
+    clothes: [{ id: "BG00004017", label: { ko: "스튜디오 재킷", en: "Studio jacket" } }],
   },
   {
     id: "M000312031",
     label: { ko: "샌드박스 다국어 모델", en: "Sandbox multilingual host" },
     language: ["en", "ja", "zh"],
-    clothes: [{ id: "1", label: { ko: "블레이저", en: "Blazer" } }],
+    clothes: [{ id: "BG00312031", label: { ko: "블레이저", en: "Blazer" } }],
   },
 ];
 

@@ -29,8 +29,8 @@ describe("AI Studios tools", () => {
       name: "Sandbox presenter",
       thumbnail,
       clothes: [
-        { id: "1", name: "Navy suit", thumbnail },
-        { id: "2", name: "Casual shirt", thumbnail },
+        { id: "BG00002320", name: "Navy suit", thumbnail },
+        { id: "BG00002321", name: "Casual shirt", thumbnail },
       ],
     });
     assert.equal(models.length, SANDBOX_SEED.aistudios.modelIds.length);
@@ -73,7 +73,7 @@ interface Job {
 const jobOf = (result: Record<string, unknown>) => result.job as Job;
 
 /** The sandbox's presenter, with clothes of its own. */
-const presenter = { language: "en", model: "M000045058", clothes: "1" };
+const presenter = { language: "en", model: "M000045058", clothes: "BG00002320" };
 
 /** Fetches a URL as a browser's video element would, and checks an MP4 arrives. */
 async function assertPlayableMp4(url: string): Promise<void> {
@@ -104,7 +104,7 @@ describe("aistudios_generate_video", () => {
       language: "en",
       text: "Welcome to the quarterly update.",
       model: "M000045058",
-      clothes: "1",
+      clothes: "BG00002320",
       resolution: "720",
       webhookUrl: "https://hooks.example.com/render",
     });
@@ -185,10 +185,10 @@ describe("aistudios_generate_video", () => {
         language: "ko",
         text: "안녕하세요",
         model: "M000004017",
-        clothes: "2",
+        clothes: "BG00002321",
       }),
       /AI Studios answered HTTP 400/,
-      /clothes 2 are not model M000004017's/,
+      /clothes BG00002321 are not model M000004017's/,
     );
     assert.ok(!text.includes(h.sandbox.credentials.aistudiosApiKey), "no credential in the error");
     assert.equal(h.sandbox.aistudios.requests.length, 1);
