@@ -168,6 +168,7 @@ describe("AI Studios presenter video examples replayed through the tools", () =>
     assert.equal(job.status, "done");
     assert.equal(job.progress, 100);
     assert.deepEqual(job.result, {
+      media_type: "video",
       project_id: projectId,
       download_url: (asRecord(answers.done).data as Json).downloadUrl,
     });

@@ -133,6 +133,7 @@ describe("aistudios_generate_video", () => {
     assert.equal(job.progress, 100);
     const projectId = job.id.slice("aistudios:".length);
     assert.equal(job.result?.project_id, projectId);
+    assert.equal(job.result?.media_type, "video", "what the player plays it as, even from job_wait");
     const url = String(job.result?.download_url);
     assert.ok(outcome.text.includes(url), "the URL is in the text too");
     const polls = h.sandbox.aistudios.requests.filter((r) =>

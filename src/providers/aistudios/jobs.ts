@@ -59,7 +59,8 @@ export const aistudiosJobs: JobSource = {
         ...base,
         status: "done",
         progress: 100,
-        result: { project_id: remoteId, download_url: downloadUrl },
+        // `media_type` as VideoDB's upload results carry it: the player reads it from a job polled by id.
+        result: { media_type: "video", project_id: remoteId, download_url: downloadUrl },
       };
     }
     // The documents' loops poll every 3 s; 100 without a URL is the last step, not the end.
