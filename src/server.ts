@@ -8,6 +8,7 @@ import { SessionRoots } from "./files/session-roots.js";
 import type { ClientLog, ClientLogLevel } from "./log.js";
 import { type MediaCsp, mediaCsp } from "./player/media-origins.js";
 import { registerPlayer } from "./player/resource.js";
+import { registerPrompts } from "./prompts/register.js";
 import { zodSchemaValidator } from "./schema-validator.js";
 import { JobTasks, tasksCapability } from "./tasks/job-tasks.js";
 import type { Operation, ToolContext } from "./tools/operation.js";
@@ -66,7 +67,7 @@ export function createRuntime(settings: Settings): Runtime {
  * and the full form of an AIOZ quality, which the tool listing shows only as an object.
  */
 const instructions = [
-  "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech).",
+  "mediagate gives you VideoDB (video streams, AI video generation), AIOZ Stream (audio hosting and HLS/DASH streaming) and AI Studios (text to speech, presenter videos).",
   "Long work returns a job: pass its id to job_wait until status is done, then use the URLs in job.result. wait_s is how long a tool that starts a job waits for it before returning it as it is (0: at once).",
   "file_path: a local file inside the allowed folders (the client's roots, else MEDIAGATE_FILE_ROOTS); a relative path starts from the first one. A url source is streamed through, not stored, and needs a Content-Length when larger than one part.",
   "AIOZ uploads: parts of chunk_size_bytes (AIOZ wants 50-200 MB, all but the last), sent in order from index 1; resume with the same size.",
@@ -178,6 +179,7 @@ export function createServer(runtime: Runtime, access: "read" | "write" = "write
     return {};
   });
   registerOperations(server, operations, toolList, makeContext, runtime.secrets, tasks);
+  registerPrompts(server, new Set(operations.map((operation) => operation.name)));
   if (operations.some((operation) => operation.ui === "player")) {
     registerPlayer(server, runtime.mediaCsp);
   }

@@ -515,6 +515,10 @@ describe("configuration", () => {
       aioz_upload_audio: [{ file_path: file, wait_s: 0 }, /AIOZ_STREAM_TOKEN/],
       aistudios_list_models: [{}, /AISTUDIOS_API_KEY/],
       aistudios_export_audio: [{ language: "en", text: "x", model: "M000045058" }, /AISTUDIOS_API_KEY/],
+      aistudios_generate_video: [
+        { language: "en", text: "x", model: "M000045058", clothes: "BG00002320", wait_s: 0 },
+        /AISTUDIOS_API_KEY/,
+      ],
       job_status: [{ job_id: "videodb:job-1" }, /VIDEODB_API_KEY/],
       job_wait: [{ job_id: "aioz:x", timeout_s: 1 }, /AIOZ_STREAM_TOKEN/],
     };

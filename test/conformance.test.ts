@@ -11,12 +11,13 @@ const run = promisify(execFile);
 const conformance = path.resolve(import.meta.dirname, "../node_modules/.bin/conformance");
 const expectedFailures = path.resolve(import.meta.dirname, "fixtures/conformance-expected-failures.yml");
 
-/** The scenarios that apply to a server without the suite's fixture tools, resources and prompts. */
+/** The scenarios that apply to a server without the suite's fixture tools, resources and prompts (prompts-list checks mediagate's own). */
 const applicable = [
   "server-initialize",
   "ping",
   "logging-set-level",
   "tools-list",
+  "prompts-list",
   "dns-rebinding-protection",
 ];
 

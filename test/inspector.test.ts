@@ -157,8 +157,15 @@ describe("the MCP Inspector CLI against the built server", () => {
           text: "Hello from mediagate",
           model: "M000045058",
         });
+        const presenter = await call("aistudios_generate_video", {
+          language: "en",
+          text: "Hello from mediagate",
+          model: "M000045058",
+          clothes: "BG00002320",
+          wait_s: 0,
+        });
         await call("job_status", { job_id: generation.job.id });
-        for (const job of [generation.job, completed.job, upload.job]) {
+        for (const job of [generation.job, completed.job, upload.job, presenter.job]) {
           const waited = await call("job_wait", { job_id: job.id, timeout_s: 30 });
           assert.equal(waited.job.status, "done", JSON.stringify(waited.job));
         }

@@ -14,11 +14,14 @@ import { assertShapeCovers } from "./helpers/shape.js";
  */
 
 type Json = Record<string, unknown>;
+const asRecord = (value: unknown) => value as Json;
 const fixture = (name: string): Json =>
   JSON.parse(readFileSync(new URL(`./fixtures/official/aistudios/${name}.json`, import.meta.url), "utf8"));
 
 const modelList = fixture("model-list");
 const simpleAudio = fixture("simple-audio");
+const simpleVideo = fixture("simple-video");
+const progress = fixture("progress");
 
 let h: InProcessHarness;
 /** The same emulators, reached with app id + user key instead of a raw token. */
@@ -104,6 +107,78 @@ describe("AI Studios examples replayed through the tools", () => {
       download_url: "https://cdn.aistudios.com/audio/M000045058_audio.wav",
       meta: [{ duration: 1.6 }],
     });
+  });
+});
+
+describe("AI Studios presenter video examples replayed through the tools", () => {
+  const sample = (simpleVideo.request as { body: Json }).body;
+  const projectId = (asRecord(simpleVideo.answer).data as Json).projectId as string;
+  const progressRoute = `/api/odin/v3/editor/progress/${projectId}`;
+  const answers = progress.answers as Record<"rendering" | "finishing" | "done" | "failed", Json>;
+
+  async function statusAfter(answer: Json): Promise<Json> {
+    answerWith(progressRoute, answer);
+    const outcome = await h.call("job_status", { job_id: `aistudios:${projectId}` });
+    const request = onlyRequest(h.sandbox.aistudios.requests);
+    assert.equal(request.method, "GET");
+    assert.equal(request.path, studioPath((progress.request as { path: string }).path));
+    h.clearRequests();
+    return succeeded(outcome).job as Json;
+  }
+
+  it("aistudios_generate_video sends the document's sample request and follows the project it answers", async () => {
+    answerWith("/api/odin/v3/simple/video", simpleVideo.answer);
+    const result = succeeded(
+      await h.call("aistudios_generate_video", {
+        language: sample.language,
+        text: sample.text,
+        model: sample.model,
+        clothes: sample.clothes,
+        webhook_url: sample.webhookUrl,
+        wait_s: 0,
+      }),
+    );
+    const request = onlyRequest(h.sandbox.aistudios.requests);
+    assert.equal(request.method, "POST");
+    assert.equal(request.path, studioPath("/api/odin/v3/simple/video"));
+    assert.deepEqual(request.body, sample);
+    assert.deepEqual(result.job, {
+      id: `aistudios:${projectId}`,
+      provider: "aistudios",
+      kind: "video_generation",
+      status: "processing",
+      poll_after_ms: 1000,
+    });
+  });
+
+  it("job_status reads progress below 100 as rendering, with that progress", async () => {
+    const job = await statusAfter(answers.rendering);
+    assert.equal(job.status, "processing");
+    assert.equal(job.progress, 42.5);
+  });
+
+  it("job_status keeps a progress of 100 without downloadUrl rendering, as the tutorial's loop does", async () => {
+    const job = await statusAfter(answers.finishing);
+    assert.equal(job.status, "processing");
+    assert.ok((job.progress as number) < 100);
+  });
+
+  it("job_status reads 100 with downloadUrl as done, with project_id and download_url", async () => {
+    const job = await statusAfter(answers.done);
+    assert.equal(job.status, "done");
+    assert.equal(job.progress, 100);
+    assert.deepEqual(job.result, {
+      media_type: "video",
+      project_id: projectId,
+      download_url: (asRecord(answers.done).data as Json).downloadUrl,
+    });
+  });
+
+  it("job_status reads success: false as the render's failure, with AI Studios' message", async () => {
+    const job = await statusAfter(answers.failed);
+    assert.equal(job.status, "failed");
+    assert.match(String(job.error), /video synthesis failed/);
+    assert.equal(job.result, undefined);
   });
 });
 
@@ -205,5 +280,32 @@ describe("the AI Studios emulator answers each example's request in the example'
 
   it("POST /api/odin/v3/simple/audio with the document's sample request: fileName, downloadUrl, metaList", async () => {
     assertShapeCovers(await send(simpleAudio), simpleAudio.answer);
+  });
+
+  it("POST /api/odin/v3/simple/video with the document's sample request: projectId", async () => {
+    assertShapeCovers(await send(simpleVideo), simpleVideo.answer);
+  });
+
+  it("GET /api/odin/v3/editor/progress/{projectId}: progress while it renders, then progress and downloadUrl", async () => {
+    const answers = progress.answers as Record<"rendering" | "done", Json>;
+    h.sandbox.aistudios.holdJobs = true;
+    let projectId: string;
+    try {
+      projectId = String(asRecord(asRecord(await send(simpleVideo)).data).projectId);
+      const rendering = await send({
+        request: { method: "GET", path: `/api/odin/v3/editor/progress/${projectId}` },
+      });
+      assertShapeCovers(rendering, answers.rendering);
+    } finally {
+      h.sandbox.aistudios.holdJobs = false;
+    }
+    // The render ends at the first poll after its duration: polled until then.
+    let done: Json;
+    do {
+      done = asRecord(
+        await send({ request: { method: "GET", path: `/api/odin/v3/editor/progress/${projectId}` } }),
+      );
+    } while (asRecord(done.data).downloadUrl === undefined);
+    assertShapeCovers(done, answers.done);
   });
 });

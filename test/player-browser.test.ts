@@ -313,6 +313,35 @@ describe("the player in a real browser", { concurrency: false }, () => {
     await page.close();
   });
 
+  test("an AI Studios presenter video shows its progress while it renders, then plays as video", async () => {
+    const input = {
+      language: "en",
+      text: "A presenter the player follows.",
+      model: "M000045058",
+      clothes: "BG00002320",
+      wait_s: 0,
+    };
+    h.sandbox.aistudios.holdJobs = true;
+    try {
+      const result = await callTool("aistudios_generate_video", input);
+      assert.equal((result.structuredContent as { job: { status: string } }).job.status, "processing");
+      const { page, frame } = await openHost();
+      await show(page, "aistudios_generate_video", input, result);
+      await frame.waitForFunction(() => document.body.dataset.state === "progress");
+      // Polled while held: still rendering, so the bar stays up; then the render may end.
+      await page.waitForFunction(() => window.host.calledTools.includes("job_status"));
+      assert.equal(await frame.evaluate(() => document.body.dataset.state), "progress");
+      h.sandbox.aistudios.holdJobs = false;
+      await playsPast(frame, "video", 0.5);
+      const info = await mediaInfo(frame, "video");
+      assert.match(info.meta ?? "", /AI Studios/);
+      await page.screenshot({ path: path.join(artifacts, "aistudios-video.png") });
+      await page.close();
+    } finally {
+      h.sandbox.aistudios.holdJobs = false;
+    }
+  });
+
   test("a list shows every video; picking one plays it", async () => {
     const { page, frame } = await openHost();
     const result = await callTool("videodb_list_videos", {});

@@ -46,6 +46,7 @@ describe("MCP tasks", () => {
     assert.deepEqual(taskTools.sort(), [
       "aioz_complete_audio_upload",
       "aioz_upload_audio",
+      "aistudios_generate_video",
       "videodb_generate_video",
     ]);
     assert.ok(

@@ -25,6 +25,7 @@ const contractTools = [
   "aioz_upload_audio",
   "aistudios_list_models",
   "aistudios_export_audio",
+  "aistudios_generate_video",
   "job_status",
   "job_wait",
 ];
@@ -144,6 +145,7 @@ describe("rules across all tools", () => {
     for (const spender of [
       "videodb_generate_video",
       "aistudios_export_audio",
+      "aistudios_generate_video",
       "aioz_create_audio",
       "aioz_update_audio",
       "aioz_delete_audio",

@@ -119,6 +119,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     apiKey: credentials.aistudiosApiKey,
     appId: credentials.aistudiosAppId,
     userKey: credentials.aistudiosUserKey,
+    jobDurationMs,
+    failureRate,
   });
   const emulators = [videodb, aioz, aistudios];
 

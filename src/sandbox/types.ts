@@ -33,9 +33,9 @@ export interface SandboxOptions {
   recording?: { limit?: number; bodies?: boolean };
   /** Path prefix every API route is served under. Defaults: videodb "", aioz "/api", aistudios "". */
   basePaths?: { videodb?: string; aioz?: string; aistudios?: string };
-  /** How long a VideoDB generation or an AIOZ transcode stays processing. Default 3000. */
+  /** How long a VideoDB generation, an AIOZ transcode or an AI Studios render stays processing. Default 3000. */
   jobDurationMs?: number;
-  /** 0..1 chance that a job ends "failed" (VideoDB) / "fail" (AIOZ). Default 0. */
+  /** 0..1 chance that a job ends "failed" (VideoDB) / "fail" (AIOZ) / `success: false` (AI Studios). Default 0. */
   failureRate?: number;
   /** Where uploaded parts are written. Default: a fresh directory under os.tmpdir(), removed on close. */
   storageDir?: string;

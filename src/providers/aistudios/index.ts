@@ -1,5 +1,6 @@
 import { asRecord, asString } from "../envelope.js";
 import { defineProvider } from "../environment.js";
+import { aistudiosJobs } from "./jobs.js";
 import { aistudiosOperations } from "./operations.js";
 import { tokenExchange } from "./token.js";
 
@@ -7,7 +8,7 @@ import { tokenExchange } from "./token.js";
 const defaultBaseUrl = "https://app.aistudios.cn";
 const globalBaseUrl = "https://app.aistudios.com";
 
-/** DeepBrain AI Studios: text-to-speech in an AI model's voice. */
+/** DeepBrain AI Studios: text-to-speech in an AI model's voice, and presenter videos of the model. */
 export const aistudios = defineProvider({
   id: "aistudios",
   name: "AI Studios",
@@ -48,6 +49,7 @@ export const aistudios = defineProvider({
     return { ok: true, data: "data" in envelope ? envelope.data : envelope };
   },
   operations: aistudiosOperations,
+  jobs: aistudiosJobs,
   probe: { operation: "aistudios_list_models", input: {} },
   doctorNotes: {
     configuration: (env, sandbox) =>

@@ -1,6 +1,11 @@
 import { z } from "zod";
-import { defineEndpoint, type Operation } from "../../tools/operation.js";
+import { MediagateError } from "../../errors.js";
+import { describeJob, jobSchema } from "../../jobs/job.js";
+import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
+import { sendEndpoint } from "../../tools/execute.js";
+import { defineEndpoint, defineProcedure, type Endpoint, type Operation } from "../../tools/operation.js";
 import { asArray, asRecord, asString, compact, requiredString } from "../envelope.js";
+import { renderKind } from "./jobs.js";
 
 const docs = "https://docs.aistudios.com/docs/api/simple";
 
@@ -10,10 +15,24 @@ function labelName(value: unknown): string | undefined {
   return asString(label.en) ?? asString(label.ko);
 }
 
+// Refinements rather than `pattern`: the same rule and message, without a regex in every listing.
+const language = z
+  .string()
+  .refine((value) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value), {
+    error: "must be a BCP 47 tag such as en or ko",
+  })
+  .describe("BCP 47 tag, e.g. en, ko");
+const text = z.string().trim().min(1, { error: "must not be empty" }).describe("Text to read");
+const idPattern = /^[A-Za-z0-9_-]+$/;
+const model = z
+  .string()
+  .refine((value) => idPattern.test(value), { error: "must be a model id such as M000045058" })
+  .describe("Model id, e.g. M000045058");
+
 const listModels = defineEndpoint({
   name: "aistudios_list_models",
-  title: "List AI Studios voice models",
-  description: "The AI models (voices) for aistudios_export_audio.",
+  title: "List AI Studios models and their clothes",
+  description: "AI models (voices, presenters) and their clothes.",
   toolset: "aistudios",
   see: docs,
   route: "GET /api/odin/v3/model",
@@ -71,20 +90,7 @@ const exportAudio = defineEndpoint({
   toolset: "aistudios",
   see: `${docs}/export-audio`,
   route: "POST /api/odin/v3/simple/audio",
-  input: z.object({
-    // Refinements rather than `pattern`: the same rule and message, without a regex in every listing.
-    language: z
-      .string()
-      .refine((value) => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(value), {
-        error: "must be a BCP 47 tag such as en or ko",
-      })
-      .describe("BCP 47 tag, e.g. en, ko"),
-    text: z.string().trim().min(1, { error: "must not be empty" }).describe("Text to read"),
-    model: z
-      .string()
-      .refine((value) => /^[A-Za-z0-9_-]+$/.test(value), { error: "must be a model id such as M000045058" })
-      .describe("Model id, e.g. M000045058"),
-  }),
+  input: z.object({ language, text, model }),
   output: z.object({
     file_name: z.string(),
     download_url: z.string(),
@@ -102,4 +108,91 @@ const exportAudio = defineEndpoint({
   summary: (result) => `Audio ready: ${result.download_url}`,
 });
 
-export const aistudiosOperations: Operation[] = [listModels, exportAudio];
+/** Not retried: every accepted request starts a render that spends credits. */
+const createVideo: Endpoint = {
+  provider: "aistudios",
+  route: "POST /api/odin/v3/simple/video",
+  // Exported, not left as a draft on the project dashboard (the document's `isExport`, default false).
+  fixed: { isExport: true },
+  request: (input) => ({
+    body: compact({
+      language: input.language,
+      text: input.text,
+      model: input.model,
+      clothes: input.clothes,
+      resolution: input.resolution,
+      webhookUrl: input.webhook_url,
+    }),
+  }),
+};
+
+const mayHaveStarted =
+  "The render may have started and spent credits: check the AI Studios project dashboard before calling again.";
+
+/** An answer mediagate cannot read, after a request that was carried out: it may have started a render. */
+function startUnknown(error: unknown): unknown {
+  if (!(error instanceof MediagateError) || error.kind !== "bad_response") return error;
+  return new MediagateError(error.kind, error.message, {
+    ...(error.provider === undefined ? {} : { provider: error.provider }),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.providerMessage === undefined ? {} : { providerMessage: error.providerMessage }),
+    remedy: mayHaveStarted,
+    cause: error,
+  });
+}
+
+const generateVideo = defineProcedure({
+  name: "aistudios_generate_video",
+  title: "Presenter video of an AI model reading a text",
+  description:
+    "MP4 of a presenter model reading text (spends credits; renders take minutes); job result: download_url.",
+  toolset: "aistudios",
+  see: "https://docs.aistudios.com/aistudioV3/reference/simple-video",
+  input: z.object({
+    language,
+    text,
+    model: model.describe("Model id, from aistudios_list_models"),
+    clothes: z
+      .string()
+      .refine((value) => idPattern.test(value), { error: "must be a clothes id of the model" })
+      .describe("Clothes id of the model, from aistudios_list_models"),
+    resolution: z.enum(["4k", "1080", "720", "480"]).optional().describe("Default 1080"),
+    // A refinement rather than `z.url()`, whose `format: "uri"` every listing would carry.
+    webhook_url: z
+      .string()
+      .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), {
+        error: "must be an http(s) URL",
+      })
+      .optional()
+      .describe("Notified when done"),
+    wait_s: waitSeconds,
+  }),
+  output: z.object({ job: jobSchema }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  startsJob: true,
+  ui: "player",
+  media: "video",
+  // DeepBrain-AI/docs `versioned_docs/version-1.6.x/aistudioV3/reference/simple-video.md`: the answer is
+  // `{projectId}`, whose export `progress.md` reports; the job is that project.
+  run: async (input, context) => {
+    let data: Record<string, unknown>;
+    try {
+      data = asRecord(await sendEndpoint(createVideo, input, context));
+    } catch (error) {
+      throw startUnknown(error);
+    }
+    const projectId = asString(data.projectId);
+    if (projectId === undefined) {
+      throw new MediagateError("bad_response", "answered without projectId", {
+        provider: "AI Studios",
+        remedy: mayHaveStarted,
+      });
+    }
+    return {
+      job: await waitWithin(startedJob("aistudios", projectId, renderKind), input.wait_s, context),
+    };
+  },
+  summary: (result) => describeJob(result.job),
+});
+
+export const aistudiosOperations: Operation[] = [listModels, exportAudio, generateVideo];
