@@ -11,6 +11,7 @@ import { getMcpConfigForManifest, type McpbManifestAny } from "@anthropic-ai/mcp
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type CallToolResult, ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { allOperations } from "../src/catalog.js";
 import { cleanEnv } from "./helpers/server-process.js";
 
 const run = promisify(execFile);
@@ -116,7 +117,7 @@ describe("the MCP Bundle (mediagate.mcpb)", () => {
     const server = await startBundled(unpacked, manifest, { sandbox: true, file_roots: [files] });
     try {
       const { tools } = await server.client.listTools();
-      assert.equal(tools.length, 18, tools.map((tool) => tool.name).join(", "));
+      assert.equal(tools.length, allOperations.length, tools.map((tool) => tool.name).join(", "));
       const result = (await server.client.callTool({
         name: "videodb_list_videos",
         arguments: {},
