@@ -108,6 +108,10 @@ interface OperationBase<I extends z.ZodObject, O extends z.ZodObject> {
    * `JobTool` where starting is more than that (an upload's parts follow in the background).
    */
   startsJob?: true | JobTool;
+  /** The result (or the job's result) is media the player view shows. */
+  ui?: "player";
+  /** What media the result carries, so the view need not guess from its shape. */
+  media?: "video" | "audio" | "image";
   /** One line for a human, shown before the JSON. */
   summary: (result: z.output<O>) => string;
 }

@@ -4,8 +4,13 @@ import { maxWaitSeconds, startedJob, waitSeconds, waitWithin } from "../../jobs/
 import { sendEndpoint } from "../../tools/execute.js";
 import { defineEndpoint, defineProcedure, type Endpoint, type Operation } from "../../tools/operation.js";
 import { asArray, asNumber, asRecord, asString, compact, requiredString } from "../envelope.js";
+import { getVideo } from "./endpoints.js";
+import { generateAudio, generateImage } from "./generate.js";
 import { remoteJobId } from "./jobs.js";
 import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
+import { getTranscript, indexSpokenWords, search } from "./search.js";
+import { upload } from "./upload.js";
+import { deleteVideo, getVideo as getVideoTool } from "./videos.js";
 
 const docs = "https://docs.videodb.io/api-reference";
 
@@ -66,9 +71,6 @@ const listAudios = defineEndpoint({
   },
   summary: (result) => `${result.audios.length} audio file(s).`,
 });
-
-/** `GET /video/{video_id}`: the video's own length and stream, which the stream request needs. */
-const getVideo: Endpoint = { provider: "videodb", route: "GET /video/{video_id}" };
 
 /** The same request gives the same stream: repeating it on a transient failure is safe. */
 const createStream: Endpoint = {
@@ -207,4 +209,12 @@ export const videodbOperations: Operation[] = [
   generateStream,
   generateAudioUrl,
   generateVideo,
+  upload,
+  getVideoTool,
+  deleteVideo,
+  indexSpokenWords,
+  search,
+  getTranscript,
+  generateAudio,
+  generateImage,
 ];

@@ -43,3 +43,8 @@ export function toVideo(value: unknown): Video {
     }),
   };
 }
+
+export const callbackUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .optional()
+  .describe("http(s) URL called when done");
