@@ -81,6 +81,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const videodb = new VideoDBEmulator({
     host,
     basePath: normalizeBasePath(options.basePaths?.videodb, ""),
+    storageDir,
     apiKey: credentials.videodbApiKey,
     jobDurationMs,
     failureRate,

@@ -151,7 +151,7 @@ function notIndexed(error: unknown, videoIdGiven: string | undefined): unknown {
     provider: "VideoDB",
     ...(error.status === undefined ? {} : { status: error.status }),
     providerMessage: error.providerMessage ?? error.message,
-    remedy: `Call videodb_index_spoken_words${videoIdGiven ? ` with video_id "${videoIdGiven}"` : " for each video"}, wait for its job, then search again.`,
+    remedy: `The spoken words of ${what} are not indexed: call videodb_index_spoken_words${videoIdGiven ? ` with video_id "${videoIdGiven}"` : " for each video"}, wait for its job, then search again.`,
   });
 }
 
