@@ -70,7 +70,7 @@ describe("VideoDB workflows: from a local file to a compiled stream", () => {
     assert.deepEqual(askUrl?.query, { name: "interview" });
     assert.equal(sendFile?.headers["x-access-token"], undefined, "no VideoDB key goes to the upload URL");
     assert.equal(
-      (sendFile?.body as { file?: { size: number } }).file?.size,
+      (sendFile?.body as { file?: { size: number } } | undefined)?.file?.size,
       patternMp4().length,
       "the file went as the multipart field `file`",
     );

@@ -35,29 +35,30 @@ async function generationJob(
   return { ...job, status: "done", progress: 100, result: await mediaResult(data, collection, context) };
 }
 
-const nonEmpty = z.string().trim().min(1, { error: "must not be empty" });
+/** Non-empty, checked by a refinement: the rule needs no `minLength` in every listing. */
+const nonEmpty = z.string().refine((value) => value.trim() !== "", { error: "must not be empty" });
 
 export const generateAudio = defineEndpoint({
   name: "videodb_generate_audio",
   title: "Generate voice, music or a sound effect",
   description:
-    "Generate speech from text (kind voice), or music or a sound effect from a prompt (spends credits). Returns a job whose result has audio_id and a playable url.",
+    "Voice-over from text, or music or a sound effect from a prompt; spends credits. Returns a job; result: audio_id, url.",
   toolset: "videodb",
   see: `${docs}/collection/generate_audio`,
   route: "POST /collection/{collection_id}/generate/audio/",
   input: z
     .object({
-      kind: z.enum(["voice", "music", "sound_effect"]).describe("voice, music or sound_effect"),
-      text: nonEmpty.max(5000).optional().describe("voice: what is said"),
-      prompt: nonEmpty.max(2000).optional().describe("music, sound_effect: what it sounds like"),
+      kind: z.enum(["voice", "music", "sound_effect"]).describe("Kind"),
+      text: nonEmpty.optional().describe("Voice: words"),
+      prompt: nonEmpty.optional().describe("Music/effect prompt"),
       duration: z
         .int({ error: "must be an integer" })
         .min(1)
         .max(300)
         .optional()
-        .describe("Seconds: music 1-300 (default 5), sound_effect 1-30 (default 2)"),
-      voice_name: nonEmpty.max(100).default("Default").describe('voice: the voice; default "Default"'),
-      config: z.record(z.string(), z.unknown()).optional().describe("voice, sound_effect: provider options"),
+        .describe("Music 1-300 s (default 5), effect 1-30 (default 2)"),
+      voice_name: nonEmpty.default("Default").describe("Voice; default: Default"),
+      config: z.record(z.string(), z.unknown()).optional().describe("Voice/effect options"),
       collection_id: collectionId,
       callback_url: callbackUrl,
       wait_s: waitSeconds,
@@ -121,17 +122,13 @@ export const generateAudio = defineEndpoint({
 export const generateImage = defineEndpoint({
   name: "videodb_generate_image",
   title: "Generate an image with AI",
-  description:
-    "Generate an image from a prompt (spends credits). Returns a job whose result has image_id and url.",
+  description: "Image from a prompt; spends credits. Returns a job; result: image_id, url.",
   toolset: "videodb",
   see: `${docs}/collection/generate_image`,
   route: "POST /collection/{collection_id}/generate/image/",
   input: z.object({
-    prompt: nonEmpty.max(2000).describe("What the image shows"),
-    aspect_ratio: z
-      .enum(["1:1", "9:16", "16:9", "4:3", "3:4"])
-      .default("1:1")
-      .describe("1:1 (default), 9:16, 16:9, 4:3, 3:4"),
+    prompt: nonEmpty.describe("What the image shows"),
+    aspect_ratio: z.enum(["1:1", "9:16", "16:9", "4:3", "3:4"]).default("1:1").describe("Default 1:1"),
     collection_id: collectionId,
     callback_url: callbackUrl,
     wait_s: waitSeconds,

@@ -7,7 +7,7 @@ import { asArray, asNumber, asRecord, asString, compact, requiredString } from "
 import { getVideo } from "./endpoints.js";
 import { generateAudio, generateImage } from "./generate.js";
 import { remoteJobId } from "./jobs.js";
-import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
+import { audioId, callbackUrl, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
 import { getTranscript, indexSpokenWords, search } from "./search.js";
 import { upload } from "./upload.js";
 import { deleteVideo, getVideo as getVideoTool } from "./videos.js";
@@ -182,10 +182,7 @@ const generateVideo = defineEndpoint({
       .max(8, { error: "must be 5 to 8 seconds" })
       .default(5)
       .describe("Seconds, 5-8; default 5"),
-    callback_url: z
-      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-      .optional()
-      .describe("http(s) URL called when done"),
+    callback_url: callbackUrl,
     wait_s: waitSeconds,
   }),
   output: z.object({ job: jobSchema }),

@@ -27,19 +27,20 @@ const indexVideo: Endpoint = {
 export const indexSpokenWords = defineProcedure({
   name: "videodb_index_spoken_words",
   title: "Index a video's spoken words",
-  description:
-    "Transcribe and index what is said in a video so videodb_search can find it (spends credits). Returns a job.",
+  description: "Index what a video says, for videodb_search (spends credits). Returns a job.",
   toolset: "videodb",
   see: `${docs}/video/index_spoken_words`,
   input: z.object({
     video_id: videoId,
     language_code: z
       .string()
-      .regex(/^[a-z]{2,3}([_-][a-z]{2,4})?$/i, { error: 'must be a language code such as "en" or "en_us"' })
+      .refine((value) => /^[a-z]{2,3}([_-][a-z]{2,4})?$/i.test(value), {
+        error: 'must be a language code such as "en" or "en_us"',
+      })
       .optional()
-      .describe('Spoken language, e.g. "en", "en_us"; default en_us'),
-    segmentation_type: z.enum(["sentence", "llm"]).optional().describe("sentence (default) or llm"),
-    force: z.boolean().optional().describe("Index again even if indexed"),
+      .describe("Language; default en_us"),
+    segmentation_type: z.enum(["sentence", "llm"]).optional().describe("Default sentence"),
+    force: z.boolean().optional().describe("Index again"),
     callback_url: callbackUrl,
     wait_s: waitSeconds,
   }),
@@ -158,22 +159,24 @@ function notIndexed(error: unknown, videoIdGiven: string | undefined): unknown {
 export const search = defineProcedure({
   name: "videodb_search",
   title: "Search what is said in videos",
-  description:
-    "Find the moments where something is said, in one indexed video or a collection; returns the shots and one HLS stream of them all.",
+  description: "Where something is said in indexed videos: the shots, and one HLS stream of them.",
   toolset: "videodb",
   see: `${docs}/video/search`,
   input: z
     .object({
-      query: z.string().trim().min(1, { error: "must not be empty" }).describe("What is said"),
-      video_id: videoId.optional().describe('Video id, "m-…"; omit to search the collection'),
+      query: z
+        .string()
+        .refine((value) => value.trim() !== "", { error: "must not be empty" })
+        .describe("Words or topic"),
+      video_id: videoId.optional().describe("Video id m-…; omit for the collection"),
       collection_id: collectionId,
       search_type: z
         .enum(["semantic", "keyword"])
         .default("semantic")
-        .describe("semantic (default) or keyword (needs video_id)"),
-      result_threshold: z.int().min(1).max(50).default(5).describe("Most results, 1-50; default 5"),
-      score_threshold: z.number().min(0).max(1).default(0.2).describe("Least score, 0-1; default 0.2"),
-      compile: z.boolean().default(true).describe("Compile the shots into one stream; default true"),
+        .describe("Default semantic; keyword needs video_id"),
+      result_threshold: z.int().min(1).max(50).default(5).describe("Max shots, 1-50; default 5"),
+      score_threshold: z.number().min(0).max(1).default(0.2).describe("Min score, 0-1; default 0.2"),
+      compile: z.boolean().default(true).describe("Compile one stream; default true"),
     })
     .refine((input) => input.search_type === "semantic" || input.video_id !== undefined, {
       // The SDK has no keyword search over a collection (videodb/search.py `KeywordSearch`).
@@ -239,20 +242,21 @@ export const getTranscript = defineProcedure({
   name: "videodb_get_transcript",
   title: "Get a video's transcript",
   description:
-    "Timed transcript of a video, about 20,000 characters at most; if truncated, call again with start = next_start.",
+    "Timed transcript, ~20,000 characters at most; if truncated, call again from start: next_start.",
   toolset: "videodb",
   see: `${docs}/video/get_transcript`,
   input: z
     .object({
       video_id: videoId,
-      start: z.number().min(0).optional().describe("From this second"),
-      end: z.number().min(0).optional().describe("To this second"),
-      segmenter: z
-        .enum(["word", "sentence", "time"])
-        .default("sentence")
-        .describe("Segments: sentence (default), word, or time"),
-      length: z.int().min(1).optional().describe("Seconds per segment, with segmenter time"),
+      start: z.number().optional().describe("From second"),
+      end: z.number().optional().describe("To second"),
+      segmenter: z.enum(["word", "sentence", "time"]).default("sentence").describe("Default sentence"),
+      length: z.int().min(1).optional().describe("Seconds per time segment, 1+"),
       wait_s: waitSeconds,
+    })
+    .refine((input) => (input.start ?? 0) >= 0 && (input.end ?? 0) >= 0, {
+      error: "start and end are seconds, 0 or more",
+      path: ["start"],
     })
     .refine((input) => input.start === undefined || input.end === undefined || input.start < input.end, {
       error: "start must be less than end",

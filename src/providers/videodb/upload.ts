@@ -79,14 +79,11 @@ async function checkSourceUrl(text: string, context: ToolContext): Promise<URL> 
 
 const uploadInput = z
   .object({
-    file_path: z.string().min(1).optional().describe("Local file; or url"),
-    url: z.string().min(1).optional().describe("Public http(s) URL VideoDB fetches; or file_path"),
-    media_type: z
-      .enum(["video", "audio", "image"])
-      .optional()
-      .describe("Default: from the extension, else VideoDB decides"),
-    name: z.string().trim().min(1).max(500).optional().describe("Default: the file name"),
-    description: z.string().max(5000).optional().describe("Description"),
+    file_path: z.string().optional().describe("Local file; or url"),
+    url: z.string().optional().describe("Public URL; or file_path"),
+    media_type: z.enum(["video", "audio", "image"]).optional().describe("Default: by extension"),
+    name: z.string().optional().describe("Default: file name"),
+    description: z.string().optional().describe("Description"),
     collection_id: collectionId,
     callback_url: callbackUrl,
     wait_s: waitSeconds,
@@ -197,7 +194,7 @@ export const upload = defineProcedure({
   name: "videodb_upload",
   title: "Upload media to VideoDB",
   description:
-    "Add a local file or public URL (video, audio, image) to a VideoDB collection; storage is billed. Returns a job whose result has video_id/audio_id/image_id and a playable URL.",
+    "Upload a file or URL (video, audio, image) to VideoDB; storage is billed. Returns a job; result: media id, playable URL.",
   toolset: "videodb",
   see: `${docs}/collection/upload`,
   input: uploadInput,
