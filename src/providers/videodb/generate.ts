@@ -53,8 +53,8 @@ export const generateAudio = defineEndpoint({
       prompt: nonEmpty.optional().describe("Music/effect prompt"),
       duration: z
         .int({ error: "must be an integer" })
-        .min(1)
-        .max(300)
+        .min(1, { error: "must be 1-300 seconds (music) or 1-30 (sound effect)" })
+        .max(300, { error: "must be 1-300 seconds (music) or 1-30 (sound effect)" })
         .optional()
         .describe("Music 1-300 s (default 5), effect 1-30 (default 2)"),
       voice_name: nonEmpty.default("Default").describe("Voice; default: Default"),
