@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { beforeEach, describe, it } from "node:test";
 import { transcriptResult } from "../../src/providers/videodb/results.js";
@@ -199,6 +202,54 @@ describe("VideoDB workflows: from a local file to a compiled stream", () => {
     );
     assert.ok(!text.includes(h.sandbox.credentials.videodbApiKey));
     assert.equal(h.sandbox.videodb.requests.length, 1);
+  });
+
+  it("a cancelled upload stops sending the file at once, and adds nothing to the collection", async () => {
+    // Storage of its own that takes the first MiB and then stops reading: the upload cannot finish
+    // before the cancel, whatever the machine's speed.
+    let received = 0;
+    let stopped: Promise<unknown> | undefined;
+    let tookFirstMiB = () => {};
+    const firstMiB = new Promise<void>((resolve) => {
+      tookFirstMiB = resolve;
+    });
+    const storage = createServer((req: IncomingMessage) => {
+      stopped = new Promise((resolve) => req.once("close", resolve));
+      // The client going away mid-body is what this test waits for, not a failure.
+      req.on("error", () => undefined);
+      req.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= 1024 * 1024) {
+          req.pause();
+          tookFirstMiB();
+        }
+      });
+    });
+    storage.listen(0, "127.0.0.1");
+    await once(storage, "listening");
+    try {
+      const port = (storage.address() as AddressInfo).port;
+      h.sandbox.videodb.inject({
+        route: "/collection/default/upload_url",
+        status: 200,
+        body: JSON.stringify({ success: true, data: { upload_url: `http://127.0.0.1:${port}/put` } }),
+      });
+      const file = path.join(h.filesDir, "long-take.mp4");
+      await writeFile(file, Buffer.alloc(32 * 1024 * 1024, 7));
+      const controller = new AbortController();
+      const call = h.call("videodb_upload", { file_path: file }, { signal: controller.signal });
+      await firstMiB;
+      controller.abort();
+      await assert.rejects(call, /abort/i);
+      await stopped;
+      assert.ok(received < 32 * 1024 * 1024, `${received} bytes arrived`);
+      assert.deepEqual(routesOf(h.sandbox.videodb.requests), [
+        `GET ${videodbPath("/collection/default/upload_url")}`,
+      ]);
+    } finally {
+      storage.closeAllConnections();
+      storage.close();
+    }
   });
 
   it("a file outside the allowed folders is refused before any request", async () => {
