@@ -21,7 +21,11 @@ const fixture = (name: string): Json =>
 const liveApi = "https://api.videodb.io";
 const h = inProcessForFile({ sandbox: { jobDurationMs: 200 } });
 
-beforeEach(() => {
+let listed = false;
+beforeEach(async () => {
+  // As hosts do: the SDK's client then checks every result against the listed output schema.
+  if (!listed) await h.client.listTools();
+  listed = true;
   h.sandbox.videodb.clearFaults();
 });
 

@@ -17,7 +17,11 @@ const videodbPath = (route: string) => `${testBasePaths.videodb}${route}`;
 
 const h = inProcessForFile({ sandbox: { jobDurationMs: 100 } });
 
-beforeEach(() => {
+let listed = false;
+beforeEach(async () => {
+  // As hosts do: the SDK's client then checks every result against the listed output schema.
+  if (!listed) await h.client.listTools();
+  listed = true;
   h.sandbox.videodb.clearFaults();
   h.sandbox.videodb.holdJobs = false;
 });
