@@ -45,7 +45,11 @@ describe("MCP tasks", () => {
     assert.deepEqual(taskTools.sort(), [
       "aioz_complete_audio_upload",
       "aioz_upload_audio",
+      "videodb_generate_audio",
+      "videodb_generate_image",
       "videodb_generate_video",
+      "videodb_index_spoken_words",
+      "videodb_upload",
     ]);
     assert.ok(
       h.client.getServerCapabilities()?.tasks?.requests?.tools?.call,
