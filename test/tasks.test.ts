@@ -153,3 +153,20 @@ describe("MCP tasks", () => {
     await assert.rejects(h.client.experimental.tasks.getTask("whatever"), /not found/i);
   });
 });
+
+describe("MCP tasks of the VideoDB workflow tools", () => {
+  it("videodb_generate_image as a task ends with the job's result: the image's id and a URL that serves a PNG", async () => {
+    const { created, statuses, result, error } = await callAsTask(h.client, "videodb_generate_image", {
+      prompt: "A harbour at dawn",
+    });
+    assert.equal(error, undefined);
+    assert.equal(created?.status, "working");
+    assert.equal(statuses.at(-1)?.status, "completed");
+    const job = (result?.structuredContent as { job: { status: string; result: Record<string, unknown> } })
+      .job;
+    assert.equal(job.status, "done");
+    assert.match(String(job.result.image_id), /^img-/);
+    const png = await fetch(String(job.result.url));
+    assert.equal(png.headers.get("content-type"), "image/png");
+  });
+});
