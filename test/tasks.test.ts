@@ -162,7 +162,8 @@ describe("MCP tasks of the VideoDB workflow tools", () => {
     assert.equal(error, undefined);
     assert.equal(created?.status, "working");
     assert.equal(statuses.at(-1)?.status, "completed");
-    const job = (result?.structuredContent as { job: { status: string; result: Record<string, unknown> } })
+    assert.ok(result, "the task's result arrives");
+    const job = (result.structuredContent as { job: { status: string; result: Record<string, unknown> } })
       .job;
     assert.equal(job.status, "done");
     assert.match(String(job.result.image_id), /^img-/);
