@@ -110,7 +110,7 @@ describe("the MCP Bundle (mediagate.mcpb)", () => {
     const server = await startBundled(unpacked, manifest, { sandbox: true, file_roots: [files] });
     try {
       const { tools } = await server.client.listTools();
-      assert.equal(tools.length, 18, tools.map((tool) => tool.name).join(", "));
+      assert.equal(tools.length, 26, tools.map((tool) => tool.name).join(", "));
       const result = (await server.client.callTool({
         name: "videodb_list_videos",
         arguments: {},

@@ -114,7 +114,7 @@ describe("the published package", () => {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      assert.equal(tools.length, 18);
+      assert.equal(tools.length, 26);
       // A provider request loads undici from the installed node_modules.
       const result = (await client.callTool({
         name: "aistudios_list_models",
