@@ -361,6 +361,22 @@ describe("VideoDB generation", () => {
     assert.equal(h.sandbox.videodb.requests.length, 0);
   });
 
+  it("a generation is never sent twice: a 503 is reported, not retried", async () => {
+    h.sandbox.videodb.inject({ route: "/collection/default/generate/image/", status: 503 });
+    failed(await h.call("videodb_generate_image", { prompt: "a lighthouse" }), /503/);
+    assert.equal(h.sandbox.videodb.requests.length, 1);
+  });
+
+  it("a broken answer to a generation says the request may have been carried out, not to try again", async () => {
+    h.sandbox.videodb.inject({ route: "/collection/default/generate/audio/", malformed: true });
+    const text = failed(
+      await h.call("videodb_generate_audio", { kind: "music", prompt: "calm piano" }),
+      /may have been carried out/,
+    );
+    assert.doesNotMatch(text, /try again/i);
+    assert.equal(h.sandbox.videodb.requests.length, 1);
+  });
+
   it("the sandbox refuses an audio_type the live service does not know", async () => {
     const response = await fetch(`${h.sandbox.videodb.url}/collection/default/generate/audio/`, {
       method: "POST",

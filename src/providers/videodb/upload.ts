@@ -96,7 +96,10 @@ type UploadInput = z.output<typeof uploadInput>;
 
 /** Where a failed upload left things, said in its error: what exists and what to do. */
 function afterFailure(error: unknown, done: string): unknown {
-  if (!(error instanceof MediagateError) || error.kind === "cancelled" || error.kind === "invalid_input")
+  if (
+    !(error instanceof MediagateError) ||
+    ["cancelled", "invalid_input", "unconfigured"].includes(error.kind)
+  )
     return error;
   return new MediagateError(error.kind, error.message, {
     ...(error.provider === undefined ? {} : { provider: error.provider }),
