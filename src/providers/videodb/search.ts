@@ -124,12 +124,14 @@ function shotsOf(data: unknown): Shot[] {
     const result = asRecord(value);
     const video = asString(result.video_id) ?? "";
     const collection = asString(result.collection_id);
+    // A shot reaching past its video's end (rounding) is cut there, so a compiled stream never asks for more.
+    const length = asNumber(result.length) ?? Number.POSITIVE_INFINITY;
     const docs = Array.isArray(result.docs) ? result.docs : [result];
     for (const doc of docs) {
       const shot = asRecord(doc);
-      const start = asNumber(shot.start);
-      const end = asNumber(shot.end);
-      if (start === undefined || end === undefined) continue;
+      const start = Math.max(0, asNumber(shot.start) ?? Number.NaN);
+      const end = Math.min(length, asNumber(shot.end) ?? Number.NaN);
+      if (!(start < end)) continue;
       shots.push({
         video_id: asString(shot.video_id) ?? video,
         start,
