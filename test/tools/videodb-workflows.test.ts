@@ -283,6 +283,51 @@ describe("VideoDB workflows: from a local file to a compiled stream", () => {
   });
 });
 
+describe("the VideoDB sandbox refuses what the live service refuses", () => {
+  const api = (route: string, init: RequestInit = {}) =>
+    fetch(`${h.sandbox.videodb.url}${route}`, {
+      ...init,
+      headers: { "x-access-token": h.sandbox.credentials.videodbApiKey, "content-type": "application/json" },
+    });
+
+  it("a compile whose shot reaches past the video's end", async () => {
+    const response = await api("/compile/", {
+      method: "POST",
+      body: JSON.stringify([{ video_id: walkthroughVideo, collection_id: "default", shots: [[40, 60]] }]),
+    });
+    assert.equal(response.status, 400);
+    assert.match(((await response.json()) as { message: string }).message, /inside the video/);
+  });
+
+  it("an index other than spoken words, and a keyword search over a collection", async () => {
+    const index = await api(`/video/${walkthroughVideo}/index/`, {
+      method: "POST",
+      body: JSON.stringify({ index_type: "scene" }),
+    });
+    assert.equal(index.status, 400);
+    const search = await api("/collection/default/search/", {
+      method: "POST",
+      body: JSON.stringify({ query: "pricing", search_type: "keyword", index_type: "spoken_word" }),
+    });
+    assert.equal(search.status, 400);
+    assert.match(((await search.json()) as { message: string }).message, /inside one video/);
+  });
+
+  it("a file sent to the upload URL with the API key, which belongs to the API alone", async () => {
+    const ask = (await (await api("/collection/default/upload_url?name=x")).json()) as {
+      data: { upload_url: string };
+    };
+    const form = new FormData();
+    form.append("file", new Blob([patternMp4()]), "x.mp4");
+    const response = await fetch(ask.data.upload_url, {
+      method: "POST",
+      headers: { "x-access-token": h.sandbox.credentials.videodbApiKey },
+      body: form,
+    });
+    assert.equal(response.status, 400);
+  });
+});
+
 describe("VideoDB transcripts", () => {
   it("a video not yet transcribed answers with a job, and its transcript within the wait, in sentences", async () => {
     const result = succeeded(await h.call("videodb_get_transcript", { video_id: cityVideo, wait_s: 20 }));
