@@ -335,9 +335,21 @@ export class VideoDBWorkflows {
     return this.startJob(
       () => {
         if (type === "image") {
-          const image: Image = { id: newId("img-"), collection_id: collectionId, name, url };
-          this.images.set(image.id, image);
-          return image;
+          const id = newId("img-");
+          // An uploaded file is served back where it was sent; a URL's image is not fetched, so a
+          // placeholder PNG stands in for it (the sandbox hands out only URLs it serves).
+          const image: Image = upload
+            ? { id, collection_id: collectionId, name, url }
+            : {
+                id,
+                collection_id: collectionId,
+                name,
+                url: `${this.host.origin()}/sandbox/videodb/image/${id}.png`,
+                width: 256,
+                height: 256,
+              };
+          this.images.set(id, image);
+          return { ...image };
         }
         const media: StoredMedia = {
           id: newId(type === "video" ? "m-" : "a-"),
