@@ -283,6 +283,19 @@ describe("VideoDB workflows: from a local file to a compiled stream", () => {
   });
 });
 
+describe("VideoDB uploads of other media", () => {
+  it("an image by URL ends with its image_id and a URL that serves an image", async () => {
+    const job = jobOf(
+      succeeded(await h.call("videodb_upload", { url: "https://media.example.com/cover.png", wait_s: 20 })),
+    );
+    const result = job.result as Json;
+    assert.equal(result.media_type, "image");
+    assert.match(String(result.image_id), /^img-/);
+    const image = await fetch(String(result.url));
+    assert.equal(image.headers.get("content-type"), "image/png");
+  });
+});
+
 describe("the VideoDB sandbox refuses what the live service refuses", () => {
   const api = (route: string, init: RequestInit = {}) =>
     fetch(`${h.sandbox.videodb.url}${route}`, {
