@@ -47,7 +47,11 @@ describe("MCP tasks", () => {
       "aioz_complete_audio_upload",
       "aioz_upload_audio",
       "aistudios_generate_video",
+      "videodb_generate_audio",
+      "videodb_generate_image",
       "videodb_generate_video",
+      "videodb_index_spoken_words",
+      "videodb_upload",
     ]);
     assert.ok(
       h.client.getServerCapabilities()?.tasks?.requests?.tools?.call,
@@ -232,3 +236,21 @@ async function startTask(client: Client, name: string, args: Record<string, unkn
   }
   throw new Error("no task was created");
 }
+
+describe("MCP tasks of the VideoDB workflow tools", () => {
+  it("videodb_generate_image as a task ends with the job's result: the image's id and a URL that serves a PNG", async () => {
+    const { created, statuses, result, error } = await callAsTask(h.client, "videodb_generate_image", {
+      prompt: "A harbour at dawn",
+    });
+    assert.equal(error, undefined);
+    assert.equal(created?.status, "working");
+    assert.equal(statuses.at(-1)?.status, "completed");
+    assert.ok(result, "the task's result arrives");
+    const job = (result.structuredContent as { job: { status: string; result: Record<string, unknown> } })
+      .job;
+    assert.equal(job.status, "done");
+    assert.match(String(job.result.image_id), /^img-/);
+    const png = await fetch(String(job.result.url));
+    assert.equal(png.headers.get("content-type"), "image/png");
+  });
+});

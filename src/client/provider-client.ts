@@ -107,6 +107,22 @@ export class ProviderClient {
     }
   }
 
+  /**
+   * A successful status with an answer mediagate cannot read: a request not safe to repeat (a generation,
+   * an upload) was received and may well have been carried out, so "try again" is the wrong advice.
+   */
+  private unreadable(error: unknown, req: HttpRequest): unknown {
+    if (!(error instanceof MediagateError) || error.kind !== "bad_response" || isSafeToRepeat(req))
+      return error;
+    return new MediagateError(error.kind, error.message, {
+      provider: this.provider.name,
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.providerMessage === undefined ? {} : { providerMessage: error.providerMessage }),
+      remedy: this.attempts.afterPartialAnswer(req, "network"),
+      cause: error,
+    });
+  }
+
   /** When the request's budget ends: the client's budget from now, or the caller's earlier deadline. */
   private deadlineOf(req: HttpRequest): number {
     const exempt = req.timeoutMs !== undefined && req.timeoutMs > this.budgetMs;
@@ -119,13 +135,17 @@ export class ProviderClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await this.attempts.send(req, authHeaders);
-        return interpretAnswer(answer, {
-          ...this.reading,
-          envelope: req.envelope !== false,
-          // The credentials of this request (an exchanged token included) never reach an error message,
-          // even when the provider's own message repeats them.
-          credentials: Object.values(authHeaders),
-        });
+        try {
+          return interpretAnswer(answer, {
+            ...this.reading,
+            envelope: req.envelope !== false,
+            // The credentials of this request (an exchanged token included) never reach an error message,
+            // even when the provider's own message repeats them.
+            credentials: Object.values(authHeaders),
+          });
+        } catch (error) {
+          throw this.unreadable(error, req);
+        }
       } catch (error) {
         const left = (req.deadline ?? Number.POSITIVE_INFINITY) - Date.now();
         const wait = retryAfterFailure(error, attempt, safe, left, this.policy);

@@ -18,7 +18,7 @@ export const waitSeconds = z
   .min(0)
   .max(maxWaitSeconds)
   .default(defaultStartWaitSeconds)
-  .describe(`Seconds to wait for the job, 0-${maxWaitSeconds}; default ${defaultStartWaitSeconds}`);
+  .describe(`Wait 0-${maxWaitSeconds} s; default ${defaultStartWaitSeconds}`);
 
 export function startedJob(provider: ProviderId, remoteId: string, kind: string): Job {
   return {

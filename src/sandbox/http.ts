@@ -10,7 +10,12 @@ import {
 import type { AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { HttpError } from "./errors.js";
-import { type MultipartBody, multipartBoundary, parseMultipart } from "./multipart.js";
+import {
+  DEFAULT_MULTIPART_LIMITS,
+  type MultipartBody,
+  multipartBoundary,
+  parseMultipart,
+} from "./multipart.js";
 import type { Emulator, Fault, RecordedRequest } from "./types.js";
 
 export { HttpError } from "./errors.js";
@@ -53,6 +58,8 @@ export interface Route {
   public?: boolean;
   /** Multipart file parts are kept on disk for the handler instead of being hashed and discarded. */
   upload?: boolean;
+  /** Largest multipart body the route takes; default a 210 MiB file part. */
+  maxBodyBytes?: number;
   handle(ctx: RequestContext): Reply | Promise<Reply>;
 }
 
@@ -167,6 +174,7 @@ async function readBody(
   req: IncomingMessage,
   counter: { bytes: number },
   uploadDir: string | undefined,
+  maxMultipartBytes = MAX_MULTIPART_BYTES,
 ): Promise<ReadBody> {
   // Not destroying the request on an early exit lets the emulator still answer 400/413 in its envelope.
   const source = req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
@@ -175,9 +183,12 @@ async function readBody(
     const boundary = multipartBoundary(contentType);
     if (!boundary) throw new HttpError(400, "multipart/form-data body without a boundary");
     const multipart = await parseMultipart(
-      countBytes(source, counter, MAX_MULTIPART_BYTES),
+      countBytes(source, counter, maxMultipartBytes),
       boundary,
       uploadDir,
+      maxMultipartBytes === MAX_MULTIPART_BYTES
+        ? undefined
+        : { ...DEFAULT_MULTIPART_LIMITS, maxFileBytes: maxMultipartBytes },
     );
     const recorded: {
       fields: Record<string, string>;
@@ -461,7 +472,12 @@ export abstract class HttpEmulator implements Emulator {
     let body: ReadBody = { recorded: undefined };
     let bodyError: unknown;
     try {
-      body = await readBody(req, counter, uploadDir);
+      body = await readBody(
+        req,
+        counter,
+        uploadDir,
+        found.kind === "found" ? found.route.maxBodyBytes : undefined,
+      );
     } catch (err) {
       bodyError = err;
       body = { recorded: err instanceof InvalidJsonError ? err.text : undefined };

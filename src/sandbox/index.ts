@@ -94,6 +94,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     host,
     basePath: normalizeBasePath(options.basePaths?.videodb, ""),
     recording,
+    storageDir,
     apiKey: credentials.videodbApiKey,
     jobDurationMs,
     failureRate,

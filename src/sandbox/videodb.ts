@@ -21,6 +21,7 @@ import {
   wavFile,
 } from "./media.js";
 import type { VideoDBAsyncShape } from "./types.js";
+import { VideoDBWorkflows } from "./videodb-workflows.js";
 
 export interface VideoDBSetup extends EmulatorSetup {
   apiKey: string;
@@ -157,6 +158,21 @@ export class VideoDBEmulator extends HttpEmulator {
   private readonly collections = new Map<string, Collection>();
   private readonly streams = new Map<string, Stream>();
   private readonly jobs = new Map<string, Job>();
+  /** Upload, indexing, search, transcripts and generation (videodb-workflows.ts). */
+  private readonly workflows = new VideoDBWorkflows({
+    origin: () => this.origin,
+    url: () => this.url,
+    storageDir: this.storageDir,
+    jobDurationMs: () => this.jobDurationMs,
+    failureRate: () => this.failureRate,
+    holdJobs: () => this.holdJobs,
+    asyncShape: () => this.asyncShape,
+    asyncIds: () => this.asyncIds,
+    collection: (id) => this.collection(id),
+    findVideo: (id) => this.findVideo(id),
+    videoObject: (video) => this.videoObject(video),
+    schedule: (delayMs, task) => this.schedule(delayMs, task),
+  });
 
   constructor(setup: VideoDBSetup) {
     super(setup);
@@ -227,6 +243,7 @@ export class VideoDBEmulator extends HttpEmulator {
       media("/player/:video_id/:hash", (ctx) => this.servePlayer(ctx)),
       media("/thumbnail/:file", (ctx) => this.serveThumbnail(ctx)),
       media("/audio/:audio_id/:file", (ctx) => this.serveAudio(ctx)),
+      ...this.workflows.routes(),
     ];
   }
 
@@ -473,6 +490,8 @@ export class VideoDBEmulator extends HttpEmulator {
   }
 
   private asyncResponse(ctx: RequestContext): Reply {
+    const workflow = this.workflows.asyncResponse(ctx.params.job_id ?? "");
+    if (workflow) return workflow;
     const job = this.jobs.get(ctx.params.job_id ?? "");
     if (!job) throw new HttpError(404, `Job ${ctx.params.job_id} not found`);
     if (!job.outcome && Date.now() - job.startedAt >= this.jobDurationMs) this.settle(job);

@@ -3,6 +3,8 @@ import { type Job, jobId } from "../../jobs/job.js";
 import { sendEndpoint } from "../../tools/execute.js";
 import type { Endpoint, JobSource } from "../../tools/operation.js";
 import { asNumber, asRecord, asString, compact } from "../envelope.js";
+import { decodeJobRef, jobKinds } from "./job-refs.js";
+import { finishedResult } from "./job-results.js";
 import { toVideo } from "./schemas.js";
 
 /**
@@ -106,9 +108,21 @@ export const videodbJobs: JobSource = {
   kind: "video_generation",
   minPollIntervalMs: 1000,
   async poll(remoteId, context) {
-    const body = asRecord(await sendEndpoint(asyncResponse, { job_id: remoteId }, context));
+    // The id says what the job does and what its result needs (see job-refs.ts).
+    const ref = decodeJobRef(remoteId);
     const id = jobId("videodb", remoteId);
-    const base: Job = { id, provider: "videodb", kind: "video_generation", status: "processing" };
+    const kind = ref.kind === "video" ? "video_generation" : jobKinds[ref.kind];
+    const base: Job = { id, provider: "videodb", kind, status: "processing" };
+    if (ref.kind === "media" || ref.kind === "indexed") {
+      return {
+        ...base,
+        status: "done",
+        progress: 100,
+        result: await finishedResult(ref, undefined, context),
+      };
+    }
+    const asyncId = ref.fields.at(-1) ?? remoteId;
+    const body = asRecord(await sendEndpoint(asyncResponse, { job_id: asyncId }, context));
     const status = (asString(body.status) ?? "").toLowerCase();
     if (runningStatuses.has(status)) {
       const progress = asNumber(asRecord(body.data).percentage);
@@ -129,6 +143,9 @@ export const videodbJobs: JobSource = {
       const reason =
         asString(wrapper.message) ?? asString(body.message) ?? asString(asRecord(data).error) ?? status;
       return { ...base, status: "failed", error: reason || "VideoDB reported the job failed" };
+    }
+    if (ref.kind !== "video") {
+      return { ...base, status: "done", progress: 100, result: await finishedResult(ref, data, context) };
     }
     const video = toVideo(data);
     return {

@@ -4,8 +4,13 @@ import { startedJob, waitSeconds, waitWithin } from "../../jobs/wait.js";
 import { sendEndpoint } from "../../tools/execute.js";
 import { defineEndpoint, defineProcedure, type Endpoint, type Operation } from "../../tools/operation.js";
 import { asArray, asNumber, asRecord, asString, compact, requiredString } from "../envelope.js";
+import { getVideo } from "./endpoints.js";
+import { generateAudio, generateImage } from "./generate.js";
 import { remoteJobId } from "./jobs.js";
-import { audioId, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
+import { audioId, callbackUrl, collectionId, toVideo, videoId, videoSchema } from "./schemas.js";
+import { getTranscript, indexSpokenWords, search } from "./search.js";
+import { upload } from "./upload.js";
+import { deleteVideo, getVideo as getVideoTool } from "./videos.js";
 
 const docs = "https://docs.videodb.io/api-reference";
 
@@ -70,9 +75,6 @@ const listAudios = defineEndpoint({
   },
   summary: (result) => `${result.audios.length} audio file(s).`,
 });
-
-/** `GET /video/{video_id}`: the video's own length and stream, which the stream request needs. */
-const getVideo: Endpoint = { provider: "videodb", route: "GET /video/{video_id}" };
 
 /** The same request gives the same stream: repeating it on a transient failure is safe. */
 const createStream: Endpoint = {
@@ -190,10 +192,7 @@ const generateVideo = defineEndpoint({
       .max(8, { error: "must be 5 to 8 seconds" })
       .default(5)
       .describe("Seconds, 5-8; default 5"),
-    callback_url: z
-      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-      .optional()
-      .describe("http(s) URL called when done"),
+    callback_url: callbackUrl,
     wait_s: waitSeconds,
   }),
   output: z.object({ job: jobSchema }),
@@ -216,4 +215,12 @@ export const videodbOperations: Operation[] = [
   generateStream,
   generateAudioUrl,
   generateVideo,
+  upload,
+  getVideoTool,
+  deleteVideo,
+  indexSpokenWords,
+  search,
+  getTranscript,
+  generateAudio,
+  generateImage,
 ];

@@ -8,17 +8,16 @@ import { asNumber, asRecord, asString, compact } from "../envelope.js";
 export const videoId = z
   .string()
   .refine((value) => /^m-[\w-]+$/.test(value), { error: 'must be a VideoDB video id starting with "m-"' })
-  .describe('Video id, "m-…"');
+  .describe("Video id m-…");
 export const audioId = z
   .string()
   .refine((value) => /^a-[\w-]+$/.test(value), { error: 'must be a VideoDB audio id starting with "a-"' })
-  .describe('Audio id, "a-…"');
+  .describe("Audio id a-…");
 export const collectionId = z
   .string()
-  .min(1)
   .refine((value) => /^[^/?#]+$/.test(value), { error: "must be a collection id without / ? or #" })
   .default("default")
-  .describe('Collection id; default "default"');
+  .describe("Default: default");
 
 export const videoSchema = z.object({
   id: z.string(),
@@ -43,3 +42,12 @@ export function toVideo(value: unknown): Video {
     }),
   };
 }
+
+/** Checked by a refinement, as the ids are: the rule is the same, and no `format` is paid for in every listing. */
+export const callbackUrl = z
+  .string()
+  .refine((value) => /^https?:\/\/[^/?#\s]+/i.test(value) && URL.canParse(value), {
+    error: "must be an http(s) URL",
+  })
+  .optional()
+  .describe("Webhook URL");
