@@ -164,20 +164,42 @@ describe("the MCP Inspector CLI against the built server", () => {
           clothes: "BG00002320",
           wait_s: 0,
         });
+        const uploaded = await call("videodb_upload", { file_path: "voice.mp3", wait_s: 0 });
+        const video = await call("videodb_get_video", { video_id: videos[0].id });
+        const indexed = await call("videodb_index_spoken_words", { video_id: video.video.id, wait_s: 0 });
+        await call("job_wait", { job_id: indexed.job.id, timeout_s: 30 });
+        await call("videodb_search", { video_id: video.video.id, query: "pricing" });
+        await call("videodb_get_transcript", { video_id: video.video.id, wait_s: 30 });
+        const voice = await call("videodb_generate_audio", { kind: "voice", text: "Hello", wait_s: 0 });
+        const image = await call("videodb_generate_image", { prompt: "a lighthouse", wait_s: 0 });
         await call("job_status", { job_id: generation.job.id });
-        for (const job of [generation.job, completed.job, upload.job, presenter.job]) {
+        for (const job of [
+          generation.job,
+          completed.job,
+          upload.job,
+          presenter.job,
+          uploaded.job,
+          voice.job,
+          image.job,
+        ]) {
           const waited = await call("job_wait", { job_id: job.id, timeout_s: 30 });
           assert.equal(waited.job.status, "done", JSON.stringify(waited.job));
         }
         const { tools } = await mcp.listTools();
         assert.deepEqual(
-          tools.map((tool) => tool.name).filter((name) => !called.has(name) && name !== "aioz_delete_audio"),
+          tools
+            .map((tool) => tool.name)
+            .filter(
+              (name) =>
+                !called.has(name) && !name.endsWith("_delete_audio") && !name.endsWith("_delete_video"),
+            ),
           [],
-          "every tool but the delete was called",
+          "every tool but the deletes was called",
         );
         assert.ok(urls.size > 10, `${urls.size} URLs`);
         for (const url of urls) await assertOpens(url);
         await call("aioz_delete_audio", { audio_id: audioId });
+        await call("videodb_delete_video", { video_id: video.video.id });
       } finally {
         await mcp.close();
       }

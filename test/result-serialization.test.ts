@@ -116,6 +116,21 @@ describe("serializeLine writes exactly the message it is given", () => {
         clothes: "BG00002320",
         wait_s: 0,
       });
+      // Jobs here run for ten minutes, so that processing jobs are seen; the VideoDB ones a later call needs
+      // finished (an upload's video, an index to search) run at once.
+      sandbox.videodb.jobDurationMs = 0;
+      const uploaded = structured(
+        await call("videodb_upload", { file_path: file, media_type: "video", wait_s: 20 }),
+      );
+      const uploadedVideo = String((uploaded.job as { result?: { video_id?: string } }).result?.video_id);
+      await call("videodb_get_video", { video_id: videoIds[0] });
+      await call("videodb_index_spoken_words", { video_id: videoIds[0], wait_s: 20 });
+      await call("videodb_search", { video_id: videoIds[0], query: "pricing" });
+      await call("videodb_get_transcript", { video_id: videoIds[0], wait_s: 20 });
+      sandbox.videodb.jobDurationMs = 600_000;
+      await call("videodb_generate_audio", { kind: "voice", text: "A line.", wait_s: 0 });
+      await call("videodb_generate_image", { prompt: "a line", wait_s: 0 });
+      await call("videodb_delete_video", { video_id: uploadedVideo });
       await call("aioz_delete_audio", { audio_id: audio.id });
       // Errors: the provider's, and input refused before any request.
       sandbox.videodb.inject({ status: 500, times: 100 });

@@ -152,8 +152,9 @@ export class VideoDBEmulator extends HttpEmulator {
    * after it is cleared: a test sees a running job however slow the machine is.
    */
   holdJobs = false;
+  /** How long a job runs; a test may change it between jobs (a job started keeps the time it was given). */
+  jobDurationMs: number;
   private readonly apiKey: string;
-  private readonly jobDurationMs: number;
   private readonly failureRate: number;
   private readonly collections = new Map<string, Collection>();
   private readonly streams = new Map<string, Stream>();
