@@ -22,14 +22,9 @@ export type Authentication =
       description: string;
     };
 
-/** A name for the caller in logs, and the key of what is per caller: `sub` with the client it came through. */
+/** A name for the caller in logs: `sub` with the client it came through (the key of what is per caller is transport/caller.ts). */
 export function holderLabel(caller: TokenHolder): string {
   return `sub=${caller.subject ?? "-"} client_id=${caller.clientId ?? "-"}`;
-}
-
-/** The key that keeps one caller's state (cancellations, rate limits) apart from another's. */
-export function holderKey(caller: TokenHolder): string {
-  return `oauth\u0000${caller.subject ?? ""}\u0000${caller.clientId ?? ""}`;
 }
 
 /**
