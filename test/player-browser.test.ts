@@ -8,7 +8,8 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { build } from "esbuild";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { MEDIA_META_KEY, PLAYER_URI } from "../src/player/meta.js";
-import { renderTones, textTones, wavFile } from "../src/sandbox/media.js";
+import { patternMp4, renderTones, textTones, wavFile } from "../src/sandbox/media.js";
+import { gradientPng } from "../src/sandbox/videodb-media.js";
 import { launchChromium } from "./helpers/browser.js";
 import { type Harness, startHarness } from "./helpers/harness.js";
 
@@ -463,6 +464,124 @@ describe("the player in a real browser", { concurrency: false }, () => {
     assert.equal(image.src, video.thumbnail_url);
     assert.ok(image.width > 0, "the image loaded");
     assert.equal(image.title, "Image img-1");
+    await page.close();
+  });
+
+  test("a search's compiled stream plays the shots found, for their total length", async () => {
+    const video = "m-c3e8a61b4f0d9725";
+    await callTool("videodb_index_spoken_words", { video_id: video, force: true, wait_s: 30 });
+    const input = { video_id: video, query: "pricing" };
+    const result = await callTool("videodb_search", input);
+    const found = result.structuredContent as {
+      shots: Array<{ start: number; end: number }>;
+      stream_url: string;
+    };
+    assert.ok(found.shots.length > 0, "the search found shots");
+    const { page, frame } = await openHost();
+    await show(page, "videodb_search", input, result);
+    await playsPast(frame, "video", 1);
+    const info = await mediaInfo(frame, "video");
+    assert.equal(info.state, "ready");
+    assert.equal(info.how, "hls-native");
+    assert.equal(info.source, found.stream_url);
+    const total = found.shots.reduce((sum, shot) => sum + shot.end - shot.start, 0);
+    assert.ok(Math.abs(info.duration - total) < 0.6, `duration ${info.duration} vs ${total}`);
+    await page.screenshot({ path: path.join(artifacts, "search-stream.png") });
+    await page.close();
+  });
+
+  /**
+   * Shows a VideoDB job the tool left running (jobs held), checks the bar stays up through a poll, then
+   * lets the job end; answers the finished job as job_status gives it.
+   */
+  async function followHeldJob(tool: string, input: Record<string, unknown>) {
+    h.sandbox.videodb.holdJobs = true;
+    try {
+      const result = await callTool(tool, input);
+      const job = (result.structuredContent as { job: { id: string; status: string } }).job;
+      assert.equal(job.status, "processing");
+      const { page, frame } = await openHost();
+      await show(page, tool, input, result);
+      await frame.waitForFunction(() => document.body.dataset.state === "progress");
+      await page.waitForFunction(() => window.host.calledTools.includes("job_status"));
+      assert.equal(await frame.evaluate(() => document.body.dataset.state), "progress");
+      h.sandbox.videodb.holdJobs = false;
+      await frame.waitForFunction(() => ["ready", "fallback"].includes(document.body.dataset.state ?? ""));
+      const done = await callTool("job_status", { job_id: job.id });
+      const finished = (done.structuredContent as { job: { status: string; result: Record<string, string> } })
+        .job;
+      assert.equal(finished.status, "done");
+      return { page, frame, result: finished.result };
+    } finally {
+      h.sandbox.videodb.holdJobs = false;
+    }
+  }
+
+  test("a generated image shows as an image once its job is done", async () => {
+    const { page, frame, result } = await followHeldJob("videodb_generate_image", {
+      prompt: "a lighthouse at dawn",
+      wait_s: 0,
+    });
+    const image = await frame.evaluate(() => {
+      const element = document.querySelector("#stage img") as HTMLImageElement | null;
+      return {
+        src: element?.src,
+        width: element?.naturalWidth ?? 0,
+        state: document.body.dataset.state,
+        videos: document.querySelectorAll("video, audio").length,
+      };
+    });
+    assert.equal(image.state, "ready");
+    assert.equal(image.src, result.url);
+    assert.match(result.url ?? "", /\.png$/);
+    assert.ok(image.width > 0, "the image loaded");
+    assert.equal(image.videos, 0);
+    await page.screenshot({ path: path.join(artifacts, "generated-image.png") });
+    await page.close();
+  });
+
+  test("a generated voice plays once its job is done", async () => {
+    const { page, frame, result } = await followHeldJob("videodb_generate_audio", {
+      kind: "voice",
+      text: "The player reads this line aloud.",
+      wait_s: 0,
+    });
+    await playsPast(frame, "audio", 0.5);
+    const info = await mediaInfo(frame, "audio");
+    assert.equal(info.source, result.url);
+    assert.equal(await frame.locator("#stage video").count(), 0);
+    await page.close();
+  });
+
+  test("an uploaded video plays its stream once the upload's job is done", async () => {
+    await writeFile(path.join(h.filesDir, "clip.mp4"), patternMp4());
+    const { page, frame, result } = await followHeldJob("videodb_upload", {
+      file_path: "clip.mp4",
+      wait_s: 0,
+    });
+    assert.equal(result.media_type, "video");
+    await playsPast(frame, "video", 1);
+    const info = await mediaInfo(frame, "video");
+    assert.equal(info.source, result.stream_url);
+    assert.equal(info.how, "hls-native");
+    assert.equal(info.title, "clip");
+    await page.screenshot({ path: path.join(artifacts, "uploaded-video.png") });
+    await page.close();
+  });
+
+  test("an uploaded image shows as an image: the result's media_type names what the upload holds", async () => {
+    await writeFile(path.join(h.filesDir, "still.png"), gradientPng(64, 48, "still"));
+    const { page, frame, result } = await followHeldJob("videodb_upload", {
+      file_path: "still.png",
+      wait_s: 0,
+    });
+    assert.equal(result.media_type, "image");
+    const image = await frame.evaluate(() => {
+      const element = document.querySelector("#stage img") as HTMLImageElement | null;
+      return { src: element?.src, width: element?.naturalWidth ?? 0, height: element?.naturalHeight ?? 0 };
+    });
+    assert.equal(image.src, result.url);
+    assert.deepEqual([image.width, image.height], [64, 48]);
     await page.close();
   });
 

@@ -287,8 +287,9 @@ const linkFields = ["player_url", "hls_player_url", "dash_player_url"] as const;
 /**
  * The media a result (or a finished job's result, or a list's item) holds, read from the URL fields every
  * tool uses: `stream_url` (HLS or a file), `url` and `download_url` (files), `thumbnail_url` (a video's
- * still, or the image itself where nothing else is). `kind` comes from the tool's declaration; where there
- * is none (a job polled by id), from the result's own `media_type`, and only then from which URL it has.
+ * still, or the image itself where nothing else is). The result's own `media_type` names the media first:
+ * a tool that takes any type (an upload) can only declare the usual one. Then the tool's declaration
+ * (`kind`), and only then which URL the result has.
  */
 function fromFields(
   fields: Json,
@@ -300,7 +301,7 @@ function fromFields(
   const file = httpUrl(fields.url) ?? httpUrl(fields.download_url);
   const thumbnail = httpUrl(fields.thumbnail_url);
   const media =
-    kind ?? (isMediaKind(fields.media_type) ? fields.media_type : undefined) ?? (stream ? "video" : "audio");
+    (isMediaKind(fields.media_type) ? fields.media_type : undefined) ?? kind ?? (stream ? "video" : "audio");
   const sources: Source[] =
     media === "image"
       ? [file ?? thumbnail].filter((url): url is string => !!url).map((url) => ({ url, type: "progressive" }))
