@@ -207,7 +207,7 @@ export const upload = defineProcedure({
   output: z.object({ job: jobSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   ui: "player",
-  media: "video",
+  // No `media`: an upload may be a video, an audio or an image; the finished result's `media_type` says which.
   startsJob: true,
   run: async (input, context) => {
     const { job, bytes } = await startUpload(input, context);
