@@ -16,6 +16,7 @@ import {
   tonesDuration,
 } from "./media.js";
 import type { VideoDBAsyncShape } from "./types.js";
+import { type AsyncOutcome, asyncAnswer, postCallback } from "./videodb-async.js";
 import { fileEnds, gradientPng, type MediaType, mp4DurationSec, sniffMedia } from "./videodb-media.js";
 import {
   isPlaceholder,
@@ -75,7 +76,7 @@ interface WorkflowJob {
   callbackUrl?: string;
   /** Makes the job's outcome when it settles: the data of its answer, or throws to fail it. */
   finish: () => unknown;
-  outcome?: { data: unknown } | { error: string };
+  outcome?: AsyncOutcome;
 }
 
 const SIZES: Record<string, [number, number]> = {
@@ -218,43 +219,11 @@ export class VideoDBWorkflows {
         job.outcome = { error: error instanceof Error ? error.message : String(error) };
       }
     }
-    if (job.callbackUrl) {
-      fetch(job.callbackUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(this.jobAnswer(job)),
-        signal: AbortSignal.timeout(5000),
-      })
-        .then((res) => res.body?.cancel())
-        .catch(() => {
-          // Callbacks are best effort, as they are for the real service.
-        });
-    }
+    if (job.callbackUrl) postCallback(job.callbackUrl, this.jobAnswer(job));
   }
 
   private jobAnswer(job: WorkflowJob): Record<string, unknown> {
-    if (!job.outcome) {
-      job.polls += 1;
-      const percentage = Math.min(
-        99,
-        Math.floor(((Date.now() - job.startedAt) / Math.max(1, this.host.jobDurationMs())) * 100),
-      );
-      return {
-        success: true,
-        status: job.polls % 2 === 1 ? "processing" : "in progress",
-        data: { percentage },
-      };
-    }
-    const wrapped = this.host.asyncShape() === "response";
-    if ("error" in job.outcome) {
-      return wrapped
-        ? { success: true, status: "complete", response: { success: false, message: job.outcome.error } }
-        : { success: false, status: "failed", message: job.outcome.error };
-    }
-    const data = job.outcome.data;
-    return wrapped
-      ? { success: true, status: "complete", response: { success: true, data } }
-      : { success: true, status: "complete", data };
+    return asyncAnswer(job, job.outcome, this.host.jobDurationMs(), this.host.asyncShape());
   }
 
   /** The async response of one of these jobs, or undefined when the id is another's (video generation). */

@@ -21,6 +21,7 @@ import {
   wavFile,
 } from "./media.js";
 import type { VideoDBAsyncShape } from "./types.js";
+import { asyncAnswer, postCallback } from "./videodb-async.js";
 import { VideoDBWorkflows } from "./videodb-workflows.js";
 
 export interface VideoDBSetup extends EmulatorSetup {
@@ -452,42 +453,13 @@ export class VideoDBEmulator extends HttpEmulator {
       this.collections.get(job.collectionId)?.videos.push(video);
       job.outcome = { video };
     }
-    if (job.callbackUrl) {
-      fetch(job.callbackUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(this.jobAnswer(job)),
-        signal: AbortSignal.timeout(5000),
-      })
-        .then((res) => res.body?.cancel())
-        .catch(() => {
-          // Callbacks are best effort, as they are for the real service.
-        });
-    }
+    if (job.callbackUrl) postCallback(job.callbackUrl, this.jobAnswer(job));
   }
 
   private jobAnswer(job: Job): Record<string, unknown> {
-    if (!job.outcome) {
-      job.polls += 1;
-      // VideoDB reports both wordings while a job runs, with its progress; clients must accept either.
-      const percentage = Math.min(99, Math.floor(((Date.now() - job.startedAt) / this.jobDurationMs) * 100));
-      return {
-        success: true,
-        status: job.polls % 2 === 1 ? "processing" : "in progress",
-        data: { percentage },
-      };
-    }
-    // A final status is any other than those two; `success` says how it ended (video-db/videodb-node
-    // `src/constants.ts` `ResponseStatus`: success, complete).
-    if ("error" in job.outcome) {
-      return this.asyncShape === "response"
-        ? { success: true, status: "complete", response: { success: false, message: job.outcome.error } }
-        : { success: false, status: "failed", message: job.outcome.error };
-    }
-    const video = this.videoObject(job.outcome.video);
-    return this.asyncShape === "response"
-      ? { success: true, status: "complete", response: { success: true, data: video } }
-      : { success: true, status: "complete", data: video };
+    const outcome =
+      job.outcome && ("error" in job.outcome ? job.outcome : { data: this.videoObject(job.outcome.video) });
+    return asyncAnswer(job, outcome, this.jobDurationMs, this.asyncShape);
   }
 
   private asyncResponse(ctx: RequestContext): Reply {
