@@ -14,6 +14,7 @@ import { type RecordedRequest, type Sandbox, startSandbox } from "../src/sandbox
 import { createRuntime, createServer } from "../src/server.js";
 import { type RunningHttpServer, startHttpServer } from "../src/transport/http.js";
 import { testBasePaths } from "./helpers/harness.js";
+import { rawPost } from "./helpers/raw-post.js";
 
 /**
  * The Streamable HTTP transport in this process, in front of the sandbox: who may cancel a call, when a
@@ -123,18 +124,6 @@ function startUpload(client: Client, signal?: AbortSignal): Promise<CallToolResu
 
 function cancellation(requestId: number | string): string {
   return JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId } });
-}
-
-/** A POST through node:http, which, unlike fetch, sends the Host and Origin it is given. */
-function rawPost(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: "POST", headers }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    outgoing.on("error", reject);
-    outgoing.end(body);
-  });
 }
 
 const partRoutes = (requests: readonly RecordedRequest[]) =>

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { type Sandbox, startSandbox } from "../src/sandbox/index.js";
 import { testBasePaths } from "./helpers/harness.js";
+import { rawPost } from "./helpers/raw-post.js";
 import {
   cleanEnv,
   connectHttpClient,
@@ -25,18 +25,6 @@ const initialize = {
   method: "initialize",
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
 };
-
-/** A POST through node:http, which, unlike fetch, sends the Host header it is given. */
-function rawPost(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: "POST", headers }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    outgoing.on("error", reject);
-    outgoing.end(body);
-  });
-}
 
 /** Resolves once `condition` holds, checking every 50 ms. */
 async function until(condition: () => boolean, what: string): Promise<void> {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createPublicKey } from "node:crypto";
-import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
@@ -30,6 +29,7 @@ import {
   startOidcProvider,
 } from "./helpers/authorization-server.js";
 import { testBasePaths } from "./helpers/harness.js";
+import { rawPost } from "./helpers/raw-post.js";
 import {
   cleanEnv,
   connectHttpClient,
@@ -62,18 +62,6 @@ function postMcp(url: string, body: unknown, token?: string): Promise<Response> 
     method: "POST",
     headers: { ...mcpHeaders, ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body),
-  });
-}
-
-/** A POST through node:http, which, unlike fetch, sends the Host header it is given. */
-function rawPostStatus(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: "POST", headers }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    outgoing.on("error", reject);
-    outgoing.end(body);
   });
 }
 
@@ -503,7 +491,7 @@ describe("mediagate --http as an OAuth resource server", () => {
     const hosts = { "media.example.test": 401, "rebinding.example.net": 403 };
     for (const [name, expected] of Object.entries(hosts)) {
       assert.equal(
-        await rawPostStatus(one.url, { ...mcpHeaders, host: name }, JSON.stringify(initialize)),
+        await rawPost(one.url, { ...mcpHeaders, host: name }, JSON.stringify(initialize)),
         expected,
         name,
       );
